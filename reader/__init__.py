@@ -1,0 +1,3 @@
+"""halflife: a terminal news reader that knows what matters and what is still fresh."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,388 @@
+"""feeds.toml -> a frozen :class:`Config`. Every mistake is one line: file, line, key, what.
+
+Unknown keys are errors (a typo must not be silently ignored). Sections are dataclasses
+whose fields are the allowed keys; their defaults are the documented defaults.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from reader.errors import ConfigError
+from reader.models import ARTICLE_TYPES
+
+# --- sections ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    path: str | None = None
+    """Directory of the store; default: the XDG data dir (~/.local/share/halflife/store)."""
+    keep_days: int = 0
+    """If > 0, `reader refresh` prunes untagged, unstarred articles older than this."""
+    wait: float = 30.0
+    """Seconds to wait for another process's store lock before giving up (exit 3)."""
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    concurrency: int = 16
+    """Requests in flight at once, all hosts together."""
+    per_host: int = 4
+    """Requests in flight at once to one host."""
+    timeout: float = 20.0
+    """Seconds for a whole request (connect, headers and body), per feed."""
+    max_bytes: int = 20_000_000
+    """A response larger than this (after decompression) is cut off with an error."""
+    interval: int = 30
+    """Minutes between two fetches of a feed that did not say otherwise (ttl, max-age)."""
+    max_backoff: int = 24 * 60
+    """Minutes: the longest a failing feed is left alone."""
+    parse_workers: int = 0
+    """Processes for parsing; 0 = one per CPU core."""
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str | None = None
+    topic: str = "General"
+    tier: int = 3
+    type: str = "news"
+    lang: str | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The feed's identity in the store: its URL as written in feeds.toml."""
+        return self.url
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    feeds: tuple[FeedConfig, ...] = ()
+    store: StoreSettings = field(default_factory=StoreSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+    def feed_by_name(self, name: str) -> FeedConfig | None:
+        for feed in self.feeds:
+            if feed.name == name or feed.url == name:
+                return feed
+        return None
+
+    def resolve_file_url(self, url: str) -> Path:
+        """The path a file: URL points to; relative paths are relative to feeds.toml."""
+        return resolve_file_url(url, self.path.parent if self.path else Path.cwd())
+
+
+SECTIONS: dict[str, type] = {"store": StoreSettings, "fetch": FetchSettings}
+TIERS = (1, 2, 3)
+
+# --- locating lines --------------------------------------------------------------------
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\" ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\")\s*=")
+
+
+class _LineIndex:
+    """Maps (table, array index, key) to a line of the file, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, int, str], int] = {}
+        self.headers: dict[tuple[str, int], int] = {}
+        counts: dict[str, int] = {}
+        table, index = "", 0
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header:
+                table = header.group(2).strip().strip('"')
+                if header.group(1) == "[[":
+                    index = counts.get(table, 0)
+                    counts[table] = index + 1
+                else:
+                    index = 0
+                self.headers.setdefault((table, index), lineno)
+                continue
+            key = _KEY.match(line)
+            if key:
+                self.lines.setdefault((table, index, key.group(1).strip('"')), lineno)
+
+    def find(self, table: str, index: int = 0, key: str | None = None) -> int | None:
+        if key is not None and (table, index, key) in self.lines:
+            return self.lines[(table, index, key)]
+        return self.headers.get((table, index))
+
+
+class _Errors:
+    def __init__(self, path: Path | None, text: str) -> None:
+        self.path = path
+        self.index = _LineIndex(text)
+
+    def fail(self, message: str, table: str = "", index: int = 0, key: str | None = None):
+        where = str(self.path) if self.path else "<config>"
+        line = self.index.find(table, index, key)
+        if line is not None:
+            where = f"{where}:{line}"
+        raise ConfigError(f"{where}: {message}")
+
+
+# --- values ----------------------------------------------------------------------------
+
+
+def _type_name(tp: object) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        names = [_type_name(a) for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(names)
+    if origin is tuple:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        tp, getattr(tp, "__name__", str(tp))
+    )
+
+
+def _coerce(value: object, tp: object) -> tuple[bool, object]:
+    """(ok, value) for a TOML value against a simple annotation."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is type(None):
+                continue
+            ok, converted = _coerce(value, arg)
+            if ok:
+                return True, converted
+        return False, value
+    if origin is tuple:
+        (item_type, *_rest) = typing.get_args(tp)
+        if not isinstance(value, list):
+            return False, value
+        items = []
+        for item in value:
+            ok, converted = _coerce(item, item_type)
+            if not ok:
+                return False, value
+            items.append(converted)
+        return True, tuple(items)
+    if tp is bool:
+        return isinstance(value, bool), value
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return ok, float(value) if ok else value
+    if tp is str:
+        return isinstance(value, str), value
+    return True, value
+
+
+def _build(cls: type, table: object, errors: _Errors, name: str, index: int = 0):
+    """Instantiate a section dataclass from a TOML table, rejecting unknown keys."""
+    label = f"[{name}]" if cls is not FeedConfig else f"[[{name}]] #{index + 1}"
+    if not isinstance(table, dict):
+        errors.fail(f"{label} must be a table", name, index)
+    hints = typing.get_type_hints(cls)
+    allowed = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in table.items():
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            errors.fail(f"unknown key {key!r} in {label} (known: {known})", name, index, key)
+        ok, converted = _coerce(value, hints[key])
+        if not ok:
+            errors.fail(
+                f"{key} in {label} must be {_type_name(hints[key])}, not {value!r}",
+                name,
+                index,
+                key,
+            )
+        values[key] = converted
+    for f in fields(cls):
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in values:
+            errors.fail(f"{label} needs a {f.name!r} key", name, index)
+    return cls(**values)
+
+
+def _positive(errors: _Errors, section: str, settings: object, *names: str) -> None:
+    for key in names:
+        if getattr(settings, key) <= 0:
+            errors.fail(f"{key} in [{section}] must be greater than 0", section, 0, key)
+
+
+# --- feeds ---------------------------------------------------------------------------
+
+
+def resolve_file_url(url: str, base_dir: Path) -> Path:
+    """``file:///abs``, ``file://localhost/abs``, ``file://./rel`` or ``file:rel``."""
+    from urllib.parse import unquote
+
+    rest = url[len("file:") :]
+    if rest.startswith("//"):
+        rest = rest[2:]
+        if rest.startswith("localhost/"):
+            rest = rest[len("localhost") :]
+        elif rest.startswith("~/"):
+            return Path(unquote(rest)).expanduser()
+        elif not rest.startswith("/"):
+            # file://./x or file://x: a relative path, read relative to feeds.toml
+            pass
+    path = Path(unquote(rest)).expanduser()
+    return path if path.is_absolute() else (base_dir / path)
+
+
+def check_url(url: str) -> str | None:
+    """Why a feed URL is not acceptable, or None."""
+    if not url or url != url.strip():
+        return "url must not be empty or have spaces around it"
+    if any(ch.isspace() for ch in url):
+        return f"url {url!r} has a space in it"
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        if not parts.hostname:
+            return f"url {url!r} has no host"
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            return f"url {url!r} has a bad port"
+        return None
+    if scheme == "file":
+        if url in ("file:", "file://", "file:///"):
+            return f"url {url!r} names no file"
+        return None
+    if not scheme:
+        return f"url {url!r} has no scheme (use http://, https:// or file://)"
+    return f"url {url!r}: scheme {scheme!r} is not supported (use http://, https:// or file://)"
+
+
+_LANG = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z0-9]{2,8})*$")
+
+
+def _check_feed(feed: FeedConfig, errors: _Errors, index: int) -> FeedConfig:
+    problem = check_url(feed.url)
+    if problem:
+        errors.fail(problem, "feed", index, "url")
+    if feed.tier not in TIERS:
+        errors.fail(f"tier must be 1, 2 or 3, not {feed.tier}", "feed", index, "tier")
+    if feed.type not in ARTICLE_TYPES:
+        errors.fail(
+            f"type must be one of {', '.join(ARTICLE_TYPES)}, not {feed.type!r}",
+            "feed",
+            index,
+            "type",
+        )
+    if feed.name is not None and not feed.name.strip():
+        errors.fail("name must not be empty", "feed", index, "name")
+    if not feed.topic.strip():
+        errors.fail("topic must not be empty", "feed", index, "topic")
+    lang = feed.lang
+    if lang is not None:
+        if not _LANG.match(lang):
+            errors.fail(f"lang must be an ISO 639-1 code like 'en', not {lang!r}", "feed", index)
+        lang = lang[:2].lower()
+    tags = tuple(dict.fromkeys(normalise_tag(t) for t in feed.tags))
+    if "" in tags:
+        errors.fail("tags must not be empty strings", "feed", index, "tags")
+    return FeedConfig(
+        url=feed.url,
+        name=feed.name.strip() if feed.name else None,
+        topic=feed.topic.strip(),
+        tier=feed.tier,
+        type=feed.type,
+        lang=lang,
+        tags=tags,
+    )
+
+
+def normalise_tag(tag: str) -> str:
+    """Tags are lower-case words; spaces become dashes."""
+    return "-".join(tag.strip().lower().split())
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def parse_config(text: str, path: Path | None = None) -> Config:
+    errors = _Errors(path, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        where = str(path) if path else "<config>"
+        if match:
+            where = f"{where}:{match.group(1)}"
+            message = message[: match.start()].strip()
+        raise ConfigError(f"{where}: TOML syntax error: {message}") from None
+
+    known_top = {"feed", *SECTIONS}
+    for key in data:
+        if key not in known_top:
+            errors.fail(
+                f"unknown section or key {key!r} (known: {', '.join(sorted(known_top))})", key
+            )
+    sections = {}
+    for name, cls in SECTIONS.items():
+        sections[name] = _build(cls, data.get(name, {}), errors, name)
+    _positive(errors, "fetch", sections["fetch"], "concurrency", "per_host", "timeout")
+    _positive(errors, "fetch", sections["fetch"], "max_bytes", "interval", "max_backoff")
+
+    raw_feeds = data.get("feed", [])
+    if not isinstance(raw_feeds, list):
+        errors.fail("feed must be an array of tables: write [[feed]]", "feed")
+    feeds: list[FeedConfig] = []
+    names: dict[str, int] = {}
+    urls: dict[str, int] = {}
+    for index, table in enumerate(raw_feeds):
+        feed = _check_feed(_build(FeedConfig, table, errors, "feed", index), errors, index)
+        if feed.name is not None:
+            folded = feed.name.casefold()
+            if folded in names:
+                errors.fail(
+                    f"duplicate feed name {feed.name!r} (also feed #{names[folded] + 1})",
+                    "feed",
+                    index,
+                    "name",
+                )
+            names[folded] = index
+        if feed.url in urls:
+            errors.fail(
+                f"duplicate feed url {feed.url!r} (also feed #{urls[feed.url] + 1})",
+                "feed",
+                index,
+                "url",
+            )
+        urls[feed.url] = index
+        feeds.append(feed)
+    return Config(path=path, feeds=tuple(feeds), **sections)
+
+
+def load_config(path: Path) -> Config:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse_config(text, path)
+
+
+def find_config(explicit: str | Path | None = None) -> tuple[Path | None, list[Path]]:
+    """The config file to use (or None) and every path tried, in order."""
+    from reader.locations import config_candidates
+
+    tried = config_candidates(explicit)
+    for candidate in tried:
+        if candidate.is_file():
+            return candidate, tried
+    return None, tried

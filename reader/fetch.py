@@ -1,0 +1,396 @@
+"""HTTP(S) and file: fetching of feeds: bytes + headers, politely, never more than asked.
+
+- async and bounded: a global limit and a per-host limit on requests in flight;
+- one deadline per request covering connect, headers and the whole body (a server that
+  trickles a byte a second is cut off at the deadline, not at a per-read timeout);
+- a cap on the body *after* decompression: gzip/deflate are decoded here, chunk by chunk,
+  with ``max_length``, so a gzip bomb never inflates past the cap;
+- redirects followed by hand: at most 10, only to http(s), a run of permanent ones
+  (301/308) reported so the store can update the feed's URL;
+- conditional GET (ETag / Last-Modified) and the server's hints (Retry-After,
+  Cache-Control max-age) returned to the caller, who decides when to come back.
+
+No parsing, no store: ``FetchRequest`` in, ``FetchResult`` out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import re
+import time
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from reader import __version__
+
+USER_AGENT = f"halflife/{__version__} (terminal news reader; polite: ETag, Retry-After, ttl)"
+MAX_REDIRECTS = 10
+_PERMANENT = (301, 308)
+_REDIRECT = (301, 302, 303, 307, 308)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    key: str  # the feed's identity (its configured URL)
+    url: str  # where to fetch it now
+    etag: str | None = None
+    last_modified: str | None = None
+    file_path: Path | None = None  # for file: URLs, the resolved path
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    key: str
+    url: str  # the final URL after redirects
+    status: int = 0  # HTTP status (200 for a file read), 0 when no response
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    not_modified: bool = False
+    permanent_url: str | None = None  # set when only permanent redirects led to `url`
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None  # one readable line
+    retry_after: float | None = None  # seconds, from Retry-After on 429/503
+    max_age: float | None = None  # seconds, from Cache-Control
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def body_hash(self) -> str | None:
+        if self.body is None:
+            return None
+        return hashlib.blake2b(self.body, digest_size=16).hexdigest()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Refused(Exception):
+    pass
+
+
+def _parse_retry_after(value: str | None, now: float) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+
+
+def _parse_max_age(value: str | None) -> float | None:
+    if not value:
+        return None
+    if "no-store" in value.lower() or "no-cache" in value.lower():
+        return None
+    match = _MAX_AGE.search(value)
+    return float(match.group(1)) if match else None
+
+
+class _Decoder:
+    """Content-Encoding decoding with a hard cap on the decoded size."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        encoding = encoding.strip().lower()
+        self.limit = limit
+        self.size = 0
+        self.parts: list[bytes] = []
+        if encoding in ("gzip", "x-gzip"):
+            self.zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.zlib = zlib.decompressobj()  # zlib-wrapped; raw deflate is detected below
+        elif encoding in ("", "identity"):
+            self.zlib = None
+        else:
+            raise _Refused(f"server used unsupported Content-Encoding {encoding!r}")
+        self._deflate_pending = encoding == "deflate"
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise _TooLarge()
+        self.parts.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        if self.zlib is None:
+            self._keep(chunk)
+            return
+        if self._deflate_pending:
+            self._deflate_pending = False
+            if chunk and (chunk[0] & 0x0F) != 8:  # not a zlib header: raw deflate
+                self.zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+        data = chunk
+        while data:
+            out = self.zlib.decompress(data, self.limit - self.size + 1)
+            self._keep(out)
+            data = self.zlib.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self.zlib is not None:
+            try:
+                self._keep(self.zlib.flush())
+            except zlib.error:
+                pass
+        return b"".join(self.parts)
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """One readable line for a transport failure."""
+    import ssl
+
+    import httpx
+
+    text = str(exc).strip()
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return f"timed out after {timeout:g} s"
+    chain = [exc]
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and len(chain) < 6:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for item in chain:
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return f"TLS error: {item.verify_message or 'certificate verify failed'}"
+        if isinstance(item, ssl.SSLError):
+            return f"TLS error: {item.reason or item}"
+    lowered = " ".join(str(c) for c in chain).lower()
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return f"TLS error: {text or type(exc).__name__}"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return "cannot resolve host name (DNS)"
+    if "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+        return "cannot resolve host name (DNS)"
+    if "connection refused" in lowered or "errno 111" in lowered:
+        return "connection refused"
+    if "reset by peer" in lowered:
+        return "connection reset by the server"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"server broke the HTTP protocol: {text or 'disconnected'}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {text or 'failed'}"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Fetcher:
+    """Fetch many feeds at once within global and per-host limits.
+
+    Use as ``async with Fetcher(...) as f: async for result in f.fetch_all(requests)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        concurrency: int = 16,
+        per_host: int = 4,
+        timeout: float = 20.0,
+        max_bytes: int = 20_000_000,
+        user_agent: str = USER_AGENT,
+        verify: bool | str = True,
+    ) -> None:
+        self.concurrency = concurrency
+        self.per_host = per_host
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+        self.verify = verify
+        self._global = asyncio.Semaphore(concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._client = None
+
+    async def __aenter__(self) -> Fetcher:
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            http2=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.timeout),
+            limits=httpx.Limits(
+                max_connections=self.concurrency,
+                max_keepalive_connections=self.concurrency,
+            ),
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+            verify=self.verify,
+            trust_env=True,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def _host_limit(self, url: str) -> asyncio.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in self._hosts:
+            self._hosts[host] = asyncio.Semaphore(self.per_host)
+        return self._hosts[host]
+
+    async def fetch_all(
+        self,
+        requests: Iterable[FetchRequest],
+        on_start: Callable[[FetchRequest], None] | None = None,
+    ) -> AsyncIterator[FetchResult]:
+        """Results in the order they finish; one per request, failures included."""
+        tasks = [asyncio.ensure_future(self.fetch(req)) for req in requests]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    async def fetch(self, request: FetchRequest) -> FetchResult:
+        started = time.monotonic()
+        if request.file_path is not None:
+            result = await asyncio.to_thread(self._read_file, request)
+        else:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    result = await self._get(request)
+            except TimeoutError:
+                result = FetchResult(
+                    key=request.key,
+                    url=request.url,
+                    error=f"timed out after {self.timeout:g} s",
+                )
+            except _TooLarge:
+                result = FetchResult(
+                    key=request.key,
+                    url=request.url,
+                    error=f"response larger than the {self.max_bytes:,} byte limit, cut off",
+                )
+            except _Refused as exc:
+                result = FetchResult(key=request.key, url=request.url, error=str(exc))
+            except Exception as exc:  # every transport failure becomes one line
+                result = FetchResult(
+                    key=request.key, url=request.url, error=_describe(exc, self.timeout)
+                )
+        return _with_elapsed(result, time.monotonic() - started)
+
+    def _read_file(self, request: FetchRequest) -> FetchResult:
+        path = request.file_path
+        assert path is not None
+        try:
+            with path.open("rb") as handle:
+                body = handle.read(self.max_bytes + 1)
+        except FileNotFoundError:
+            return FetchResult(key=request.key, url=request.url, error=f"no such file: {path}")
+        except IsADirectoryError:
+            return FetchResult(key=request.key, url=request.url, error=f"is a directory: {path}")
+        except OSError as exc:
+            return FetchResult(
+                key=request.key, url=request.url, error=f"cannot read {path}: {exc.strerror}"
+            )
+        if len(body) > self.max_bytes:
+            return FetchResult(
+                key=request.key,
+                url=request.url,
+                error=f"file larger than the {self.max_bytes:,} byte limit: {path}",
+            )
+        return FetchResult(key=request.key, url=request.url, status=200, body=body)
+
+    async def _get(self, request: FetchRequest) -> FetchResult:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        url = request.url
+        permanent = True
+        seen: set[str] = set()
+        headers = {}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        for _hop in range(MAX_REDIRECTS + 1):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise _Refused(f"refused redirect to a {scheme or 'relative'}: URL ({url})")
+            if url in seen:
+                raise _Refused(f"redirect loop at {url}")
+            seen.add(url)
+            async with self._global, self._host_limit(url):
+                req = self._client.build_request("GET", url, headers=headers)
+                response = await self._client.send(req, stream=True)
+                try:
+                    if response.status_code in _REDIRECT and "location" in response.headers:
+                        permanent = permanent and response.status_code in _PERMANENT
+                        url = urljoin(url, response.headers["location"].strip())
+                        continue
+                    return await self._finish(
+                        request, url, response, permanent and url != request.url
+                    )
+                finally:
+                    await response.aclose()
+        raise _Refused(f"more than {MAX_REDIRECTS} redirects (last: {url})")
+
+    async def _finish(self, request: FetchRequest, url: str, response, moved: bool) -> FetchResult:
+        now = time.time()
+        resp_headers = {k.lower(): v for k, v in response.headers.items()}
+        status = response.status_code
+        common = {
+            "key": request.key,
+            "url": url,
+            "status": status,
+            "headers": resp_headers,
+            "permanent_url": url if moved else None,
+            "max_age": _parse_max_age(resp_headers.get("cache-control")),
+        }
+        if status == 304:
+            return FetchResult(
+                **common,
+                not_modified=True,
+                etag=resp_headers.get("etag") or request.etag,
+                last_modified=resp_headers.get("last-modified") or request.last_modified,
+            )
+        if status >= 400:
+            retry_after = None
+            if status in (429, 503):
+                retry_after = _parse_retry_after(resp_headers.get("retry-after"), now)
+            phrase = response.reason_phrase or ""
+            message = f"HTTP {status} {phrase}".strip()
+            if retry_after is not None:
+                message += f" (retry after {retry_after:.0f} s)"
+            return FetchResult(**common, error=message, retry_after=retry_after)
+        if status != 200:
+            return FetchResult(**common, error=f"unexpected HTTP status {status}")
+        declared = resp_headers.get("content-length", "")
+        if (
+            declared.isdigit()
+            and int(declared) > self.max_bytes
+            and not resp_headers.get("content-encoding")
+        ):
+            raise _TooLarge()
+        decoder = _Decoder(resp_headers.get("content-encoding", ""), self.max_bytes)
+        try:
+            async for chunk in response.aiter_raw():
+                decoder.feed(chunk)
+        except zlib.error as exc:
+            return FetchResult(**common, error=f"corrupt compressed response: {exc}")
+        body = decoder.finish()
+        return FetchResult(
+            **common,
+            body=body,
+            etag=resp_headers.get("etag"),
+            last_modified=resp_headers.get("last-modified"),
+        )
+
+
+def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
+    from dataclasses import replace
+
+    return replace(result, elapsed=elapsed)

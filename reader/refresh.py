@@ -1,0 +1,444 @@
+"""fetch -> parse -> enrich -> store, one outcome per feed, errors included.
+
+Shared by ``reader refresh`` and the app's refresh worker. Fetching is async; parsing
+runs in worker processes (feedparser is pure Python and CPU-bound); the store is
+written in batches while fetching goes on, so an open app sees feeds land, and the
+store lock is held only for the short write at the end of each batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from reader.config import Config, FeedConfig
+from reader.enrich import FeedContext, build_article
+from reader.errors import ParseError
+from reader.fetch import FetchRequest, FetchResult
+from reader.ids import article_id, content_hash
+from reader.models import FeedRecord, ParsedFeed
+from reader.schedule import is_due, next_due_after_failure, next_due_after_success
+from reader.store import Store
+
+COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What happened to one feed in one refresh."""
+
+    key: str
+    name: str
+    status: str  # "ok", "not-modified", "unchanged", "error"
+    new: int = 0
+    updated: int = 0
+    entries: int = 0
+    error: str | None = None
+    warning: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "error"
+
+
+@dataclass
+class RefreshReport:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    not_due: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def new_articles(self) -> int:
+        return sum(o.new for o in self.outcomes)
+
+    @property
+    def updated_articles(self) -> int:
+        return sum(o.updated for o in self.outcomes)
+
+    def summary_line(self) -> str:
+        ok = len(self.outcomes) - len(self.failed)
+        parts = [
+            f"{ok} feeds ok",
+            f"{len(self.failed)} failed",
+            f"{self.new_articles} new articles",
+        ]
+        if self.updated_articles:
+            parts.append(f"{self.updated_articles} updated")
+        if self.not_due:
+            parts.append(f"{len(self.not_due)} not due (use --force)")
+        return ", ".join(parts) + f" in {self.elapsed:.1f} s"
+
+
+# --- parse jobs (run in worker processes) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    feed: ParsedFeed | None
+    error: str | None
+
+
+def parse_job(body: bytes, url: str, headers: dict[str, str]) -> _Parsed:
+    """Worker entry point: plain data in, plain data out (feedparser objects don't pickle)."""
+    try:
+        return _Parsed(feed=parse_feed_bytes(body, url, headers), error=None)
+    except ParseError as exc:
+        return _Parsed(feed=None, error=str(exc))
+    except Exception as exc:  # a parser bug must cost one feed, not the refresh
+        return _Parsed(feed=None, error=f"parser crashed: {type(exc).__name__}: {exc}")
+
+
+def parse_feed_bytes(body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
+    from reader.parse import parse_feed
+
+    return parse_feed(body, url, headers)
+
+
+def _warm() -> None:
+    import reader.parse  # noqa: F401
+
+
+# --- the pieces of a refresh ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Landed:
+    """A feed whose fetch (and parse) finished, waiting for the next store write."""
+
+    feed: FeedConfig
+    fetched: FetchResult
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+
+
+def feed_display_name(feed: FeedConfig, record: FeedRecord | None) -> str:
+    if feed.name:
+        return feed.name
+    if record is not None and record.title:
+        return record.title
+    return urlsplit(feed.url).hostname or feed.url
+
+
+def plan(
+    config: Config,
+    records: dict[str, FeedRecord],
+    now: float,
+    *,
+    force: bool = False,
+    only: list[str] | None = None,
+) -> tuple[list[FeedConfig], list[FeedConfig]]:
+    """(feeds to fetch now, feeds skipped because they are not due)."""
+    feeds = list(config.feeds)
+    if only:
+        wanted = {name.casefold() for name in only}
+        feeds = [
+            f
+            for f in feeds
+            if (f.name or "").casefold() in wanted
+            or f.url.casefold() in wanted
+            or feed_display_name(f, records.get(f.key)).casefold() in wanted
+        ]
+    due, later = [], []
+    for feed in feeds:
+        record = records.get(feed.key)
+        if force or record is None or is_due(record.next_due, now):
+            due.append(feed)
+        else:
+            later.append(feed)
+    return due, later
+
+
+def _request(config: Config, feed: FeedConfig, record: FeedRecord | None, force: bool):
+    url = record.url if record is not None and record.url else feed.url
+    if feed.url.lower().startswith("file:"):
+        return FetchRequest(key=feed.key, url=feed.url, file_path=config.resolve_file_url(feed.url))
+    return FetchRequest(
+        key=feed.key,
+        url=url,
+        etag=None if force or record is None else record.etag,
+        last_modified=None if force or record is None else record.last_modified,
+    )
+
+
+def _record_after(
+    config: Config,
+    feed: FeedConfig,
+    record: FeedRecord | None,
+    landed: _Landed,
+    now: float,
+    *,
+    new: int,
+    total: int,
+) -> FeedRecord:
+    """The feed's record after this fetch: status, validators, next due time."""
+    fetched = landed.fetched
+    record = record or FeedRecord(key=feed.key, url=feed.url)
+    settings = config.fetch
+    error = landed.error or fetched.error
+    common = {"name": feed_display_name(feed, record), "last_fetch": now}
+    if error is not None:
+        failures = record.failures + 1
+        return record.with_(
+            **common,
+            last_error=error,
+            failures=failures,
+            next_due=next_due_after_failure(
+                now,
+                failures=failures,
+                interval_minutes=settings.interval,
+                retry_after_seconds=fetched.retry_after,
+                max_backoff_minutes=settings.max_backoff,
+            ),
+        )
+    parsed = landed.parsed
+    changes = dict(common)
+    if parsed is not None:
+        changes.update(
+            title=parsed.title or record.title,
+            link=parsed.link or record.link,
+            lang=parsed.lang or record.lang,
+            ttl_minutes=parsed.ttl_minutes,
+            body_hash=fetched.body_hash,
+            article_count=total,
+        )
+        changes["name"] = feed.name or parsed.title or common["name"]
+    if fetched.permanent_url:
+        changes["url"] = fetched.permanent_url
+    if not fetched.not_modified and fetched.body is not None:
+        changes.update(etag=fetched.etag, last_modified=fetched.last_modified)
+    elif fetched.not_modified:
+        changes.update(etag=fetched.etag or record.etag, last_modified=fetched.last_modified)
+    return record.with_(
+        **changes,
+        url=changes.get("url", record.url or feed.url),
+        last_success=now,
+        last_error=None,
+        failures=0,
+        last_new=new,
+        next_due=next_due_after_success(
+            now,
+            interval_minutes=settings.interval,
+            ttl_minutes=changes.get("ttl_minutes", record.ttl_minutes),
+            max_age_seconds=fetched.max_age,
+            max_backoff_minutes=settings.max_backoff,
+        ),
+    )
+
+
+def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> list[FeedOutcome]:
+    """Write one batch of landed feeds into the store; one outcome per feed."""
+    outcomes: list[FeedOutcome] = []
+    with store.writing() as writer:
+        for landed in batch:
+            feed = landed.feed
+            record = writer.feeds.get(feed.key)
+            fetched = landed.fetched
+            new = updated = 0
+            error = landed.error or fetched.error
+            parsed = landed.parsed
+            if error is None and parsed is not None:
+                name = feed.name or parsed.title or feed_display_name(feed, record)
+                context = FeedContext(
+                    feed=feed,
+                    name=name,
+                    source=feed.name or parsed.title or name,
+                    lang_hint=feed.lang or parsed.lang,
+                )
+                for entry in parsed.entries:
+                    known = writer.known(article_id(feed.key, entry.key))
+                    if known is not None and known[1] == content_hash(entry):
+                        continue
+                    article = build_article(entry, context, collected=now)
+                    if known is not None:
+                        previous = writer.article(article.id)
+                        if previous is not None:  # keep when it was first collected
+                            article = article.with_(collected=previous.collected)
+                        updated += 1
+                    else:
+                        new += 1
+                    writer.add(article, entry.text)
+            total = (
+                len(parsed.entries)
+                if parsed is not None
+                else (record.article_count if record else 0)
+            )
+            writer.put_feed(_record_after(config, feed, record, landed, now, new=new, total=total))
+            if error is not None:
+                status = "error"
+            elif fetched.not_modified:
+                status = "not-modified"
+            elif parsed is None:
+                status = "unchanged"
+            else:
+                status = "ok"
+            outcomes.append(
+                FeedOutcome(
+                    key=feed.key,
+                    name=feed_display_name(feed, writer.feeds.get(feed.key)),
+                    status=status,
+                    new=new,
+                    updated=updated,
+                    entries=len(parsed.entries) if parsed is not None else 0,
+                    error=error,
+                    warning=parsed.warning if parsed is not None else None,
+                    elapsed=fetched.elapsed,
+                )
+            )
+    return outcomes
+
+
+# --- the whole refresh ------------------------------------------------------------------
+
+
+def _make_pool(workers: int, context: str) -> Executor:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context(context)
+    if context == "forkserver":
+        ctx.set_forkserver_preload(["reader.parse"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+
+
+def _workers(config: Config) -> int:
+    import os
+
+    if config.fetch.parse_workers > 0:
+        return config.fetch.parse_workers
+    return max(os.cpu_count() or 1, 1)
+
+
+def refresh(
+    store: Store,
+    config: Config,
+    *,
+    force: bool = False,
+    only: list[str] | None = None,
+    on_outcome: Callable[[FeedOutcome], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    pool_context: str = "forkserver",
+    now: Callable[[], float] = time.time,
+) -> RefreshReport:
+    """Refresh the due feeds (all with ``force``), store what is new, report per feed."""
+    started = time.monotonic()
+    records = store.feed_records()
+    due, later = plan(config, records, now(), force=force, only=only)
+    report = RefreshReport(not_due=[feed_display_name(f, records.get(f.key)) for f in later])
+    if on_start is not None:
+        on_start(len(due))
+    if due:
+        asyncio.run(
+            _refresh_async(
+                store, config, due, records, force, report, on_outcome, pool_context, now
+            )
+        )
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+async def _refresh_async(
+    store: Store,
+    config: Config,
+    due: list[FeedConfig],
+    records: dict[str, FeedRecord],
+    force: bool,
+    report: RefreshReport,
+    on_outcome: Callable[[FeedOutcome], None] | None,
+    pool_context: str,
+    now: Callable[[], float],
+) -> None:
+    from reader.fetch import Fetcher
+
+    loop = asyncio.get_running_loop()
+    settings = config.fetch
+    workers = _workers(config)
+    pool: Executor | None = None
+    landed: list[_Landed] = []
+    parsing: set[asyncio.Future] = set()
+    committing: asyncio.Future | None = None
+    last_commit = time.monotonic()
+
+    def executor() -> Executor | None:
+        nonlocal pool
+        if workers <= 1 or len(due) <= 1:
+            return None  # parse in a thread of this process
+        if pool is None:
+            pool = _make_pool(workers, pool_context)
+        return pool
+
+    def deliver(outcomes: list[FeedOutcome]) -> None:
+        report.outcomes.extend(outcomes)
+        if on_outcome is not None:
+            for outcome in outcomes:
+                on_outcome(outcome)
+
+    async def commit(batch: list[_Landed]) -> None:
+        outcomes = await asyncio.to_thread(ingest, store, config, batch, now())
+        deliver(outcomes)
+
+    async def maybe_commit(final: bool = False) -> None:
+        nonlocal committing, last_commit, landed
+        if committing is not None and (final or committing.done()):
+            await committing
+            committing = None
+        if not landed or committing is not None:
+            return
+        if final or time.monotonic() - last_commit >= COMMIT_EVERY:
+            batch, landed = landed, []
+            last_commit = time.monotonic()
+            committing = asyncio.ensure_future(commit(batch))
+            if final:
+                await committing
+                committing = None
+
+    async def parse_and_land(feed: FeedConfig, result: FetchResult) -> None:
+        assert result.body is not None
+        job = await loop.run_in_executor(
+            executor(), parse_job, result.body, result.url, result.headers
+        )
+        landed.append(_Landed(feed=feed, fetched=result, parsed=job.feed, error=job.error))
+        await maybe_commit()
+
+    by_key = {feed.key: feed for feed in due}
+    requests = [_request(config, feed, records.get(feed.key), force) for feed in due]
+    try:
+        async with Fetcher(
+            concurrency=settings.concurrency,
+            per_host=settings.per_host,
+            timeout=settings.timeout,
+            max_bytes=settings.max_bytes,
+        ) as fetcher:
+            async for result in fetcher.fetch_all(requests):
+                feed = by_key[result.key]
+                record = records.get(feed.key)
+                unchanged = (
+                    result.ok
+                    and not force
+                    and result.body is not None
+                    and record is not None
+                    and record.body_hash == result.body_hash
+                    and record.last_error is None
+                )
+                if result.ok and result.body is not None and not unchanged:
+                    task = asyncio.ensure_future(parse_and_land(feed, result))
+                    parsing.add(task)
+                    task.add_done_callback(parsing.discard)
+                else:
+                    landed.append(_Landed(feed=feed, fetched=result))
+                    await maybe_commit()
+        while parsing:
+            await asyncio.gather(*list(parsing))
+        await maybe_commit(final=True)
+    finally:
+        for task in parsing:
+            task.cancel()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

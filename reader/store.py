@@ -1,0 +1,681 @@
+"""The store on disk: tinydb files in one directory. The only module that imports tinydb.
+
+Layout (``<store>/``)::
+
+    catalog.json            every article id -> [segment, content hash]; segment list; schema
+    feeds.json              per feed: URL, ETag/Last-Modified, due time, last error...
+    segments/000001.json    article index records (what lists and cards need)
+    segments/000001.body.json   full clean text, read only when an article is opened
+    segments/000001.vec.json    story vectors (float16, base64), read only by clustering
+    state/0.json ... f.json the reader's tags, read and starred marks, 16 shards by id
+
+Why this shape (designed for 100k articles):
+
+- New articles go to the newest ("open") segment until it holds ``SEGMENT_CAPACITY``;
+  a refresh rewrites that segment and the catalog, never the whole store.
+- The reader's marks live apart from the articles, sharded by id, so a keystroke
+  rewrites a few kB, and no refresh can reset them: refresh never writes ``state/``.
+- Every file is written atomically (temp file, fsync, rename, fsync of the directory)
+  after hard-linking the previous version to ``<file>.bak``: a crash leaves the old or
+  the new file, never a torn one, and a corrupt file is reported, never overwritten.
+- Writers hold a file lock (``.lock`` for articles and feeds, ``.state.lock`` for
+  marks); readers need none, since files are only ever replaced whole.
+- The catalog is written last: it is the commit point of a refresh. Segments are keyed
+  by article id, so a refresh that died before its catalog write is simply redone into
+  the same open segment; no article is stored twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import errno
+import gc
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from reader.errors import StoreCorrupt, StoreError, StoreLocked, StoreVersionError, UsageError
+from reader.models import (
+    Article,
+    Enclosure,
+    FeedRecord,
+    HalfLife,
+    Importance,
+    StateChange,
+    UserState,
+)
+
+SCHEMA_VERSION = 1
+SEGMENT_CAPACITY = 2000
+STATE_SHARDS = "0123456789abcdef"
+
+
+# --- files -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading or dumping 100k small dicts triggers many useless GC passes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def _write_error(path: Path, exc: OSError) -> StoreError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "disk full"
+    elif exc.errno == errno.EFBIG:
+        reason = "file size limit reached"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        reason = "permission denied"
+    else:
+        reason = exc.strerror or str(exc)
+    return StoreError(f"cannot write {path}: {reason}; the previous version is intact")
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that readers see the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            bak = backup_path(path)
+            bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(bak_tmp)
+            os.link(path, bak_tmp)
+            os.replace(bak_tmp, bak)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _write_error(path, exc) from None
+    _fsync_dir(path.parent)
+
+
+def read_json(path: Path) -> dict | None:
+    """A store file's content, None if absent; :class:`StoreCorrupt` if unreadable."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        with _gc_paused():
+            data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        data = None
+        detail = f"not valid JSON ({exc.msg} at byte {exc.pos})" if raw else "empty file"
+    else:
+        detail = "not a store file (top level is not an object)"
+    if not isinstance(data, dict):
+        bak = backup_path(path)
+        raise StoreCorrupt(
+            f"store file {path} is corrupt: {detail}; "
+            + (f"a backup is at {bak}; " if bak.exists() else "there is no backup; ")
+            + "run `reader doctor` to recover",
+            path=str(path),
+            backup=str(bak) if bak.exists() else None,
+        )
+    return data
+
+
+class AtomicJSONStorage(Storage):
+    """tinydb storage: orjson, atomic replace with a backup, corruption reported."""
+
+    def __init__(self, path: str | Path, **_kwargs) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict | None:
+        return read_json(self.path)
+
+    def write(self, data: dict) -> None:
+        with _gc_paused():
+            payload = orjson.dumps(data)
+        write_atomic(self.path, payload)
+
+    def close(self) -> None:
+        pass
+
+
+class KeyedTable(Table):
+    """A tinydb table whose document ids are our own strings (article ids, feed keys)."""
+
+    document_id_class = str
+
+    def _get_next_id(self):  # pragma: no cover - every insert here names its id
+        raise StoreError("internal: documents in this store need an explicit id")
+
+
+class _TinyDB(TinyDB):
+    table_class = KeyedTable
+
+
+def _open_db(path: Path) -> TinyDB:
+    """A tinydb database whose writes are kept in memory until ``storage.flush()``."""
+    CachingMiddleware.WRITE_CACHE_SIZE = 1 << 30
+    return _TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))
+
+
+def _raw_table(path: Path, name: str) -> dict:
+    """A table's documents straight from disk, for bulk reads (no Document wrapping)."""
+    data = read_json(path)
+    if not data:
+        return {}
+    table = data.get(name)
+    return table if isinstance(table, dict) else {}
+
+
+# --- records <-> documents --------------------------------------------------------------
+
+
+def article_to_doc(article: Article) -> dict:
+    doc = {
+        "id": article.id,
+        "feed": article.feed,
+        "feed_url": article.feed_url,
+        "source": article.source,
+        "tier": article.tier,
+        "title": article.title,
+        "link": article.link,
+        "author": article.author,
+        "published": article.published,
+        "updated": article.updated,
+        "collected": article.collected,
+        "lang": article.lang,
+        "type": article.type,
+        "summary": list(article.summary),
+        "topic": article.topic,
+        "topics": list(article.topics),
+        "related": list(article.related),
+        "hash": article.content_hash,
+        "enriched": article.enriched,
+    }
+    if article.halflife is not None:
+        hl = article.halflife
+        doc["halflife"] = [hl.cls, hl.hours, hl.reason]
+    if article.importance is not None:
+        imp = article.importance
+        doc["importance"] = [imp.score, imp.stars, imp.label]
+    if article.enclosures:
+        doc["enclosures"] = [[e.url, e.type, e.length] for e in article.enclosures]
+    return doc
+
+
+def article_from_doc(doc: dict, segment: int) -> Article:
+    hl = doc.get("halflife")
+    imp = doc.get("importance")
+    return Article(
+        id=doc["id"],
+        feed=doc.get("feed", ""),
+        feed_url=doc.get("feed_url", ""),
+        source=doc.get("source", ""),
+        tier=doc.get("tier", 3),
+        title=doc.get("title", ""),
+        link=doc.get("link", ""),
+        author=doc.get("author", ""),
+        published=doc.get("published"),
+        updated=doc.get("updated"),
+        collected=doc.get("collected") or 0.0,
+        lang=doc.get("lang", ""),
+        type=doc.get("type", "news"),
+        halflife=HalfLife(hl[0], hl[1], hl[2]) if hl else None,
+        summary=tuple(doc.get("summary") or ()),
+        topic=doc.get("topic", ""),
+        topics=tuple(doc.get("topics") or ()),
+        related=tuple(doc.get("related") or ()),
+        importance=Importance(imp[0], imp[1], imp[2]) if imp else None,
+        enclosures=tuple(Enclosure(e[0], e[1], e[2]) for e in doc.get("enclosures") or ()),
+        content_hash=doc.get("hash", ""),
+        enriched=doc.get("enriched", 0),
+        segment=segment,
+    )
+
+
+_FEED_FIELDS = tuple(FeedRecord.__dataclass_fields__)
+
+
+def feed_to_doc(record: FeedRecord) -> dict:
+    return {name: getattr(record, name) for name in _FEED_FIELDS}
+
+
+def feed_from_doc(doc: dict) -> FeedRecord:
+    return FeedRecord(**{k: v for k, v in doc.items() if k in _FEED_FIELDS})
+
+
+def state_to_doc(state: UserState) -> dict:
+    return {"tags": list(state.tags), "read": state.read, "starred": state.starred}
+
+
+def state_from_doc(doc: dict) -> UserState:
+    return UserState(
+        tags=tuple(doc.get("tags") or ()),
+        read=bool(doc.get("read")),
+        starred=bool(doc.get("starred")),
+    )
+
+
+def encode_vector(vector: bytes) -> str:
+    return base64.b64encode(vector).decode("ascii")
+
+
+def decode_vector(text: str) -> bytes:
+    return base64.b64decode(text)
+
+
+# --- the store -----------------------------------------------------------------------
+
+
+@dataclass
+class Catalog:
+    """Which articles exist and where: small enough to load on every command."""
+
+    articles: dict[str, list] = field(default_factory=dict)  # id -> [segment, hash]
+    segments: dict[int, dict] = field(default_factory=dict)  # n -> {count, first, last}
+    open_segment: int = 1
+    schema: int = SCHEMA_VERSION
+
+    def segment_of(self, article_id: str) -> int | None:
+        row = self.articles.get(article_id)
+        return row[0] if row else None
+
+
+class Store:
+    """halflife's store. Reads need no lock; every write holds the matching lock."""
+
+    def __init__(self, path: Path, *, wait: float = 30.0) -> None:
+        self.path = Path(path).expanduser()
+        self.wait = wait
+        self.segment_dir = self.path / "segments"
+        self.state_dir = self.path / "state"
+        self.catalog_path = self.path / "catalog.json"
+        self.feeds_path = self.path / "feeds.json"
+        self._lock_path = self.path / ".lock"
+        self._state_lock_path = self.path / ".state.lock"
+
+    # -- opening
+
+    @classmethod
+    def open(cls, path: Path, *, wait: float = 30.0, create: bool = True) -> Store:
+        store = cls(path, wait=wait)
+        if store.path.exists() and not store.path.is_dir():
+            raise StoreError(f"{store.path} is a file, not a halflife store directory")
+        if not store.path.exists():
+            if not create:
+                raise StoreError(f"no store at {store.path} (run `reader refresh` first)")
+            try:
+                store.segment_dir.mkdir(parents=True, exist_ok=True)
+                store.state_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create store {store.path}: {exc.strerror}") from None
+        else:
+            store.segment_dir.mkdir(exist_ok=True)
+            store.state_dir.mkdir(exist_ok=True)
+        store.check_schema()
+        return store
+
+    def check_schema(self) -> None:
+        meta = _raw_table(self.catalog_path, "meta").get("store") or {}
+        schema = meta.get("schema", SCHEMA_VERSION)
+        if schema > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"store {self.path} was written by a newer halflife (schema {schema}; "
+                f"this version reads up to {SCHEMA_VERSION}): upgrade halflife"
+            )
+
+    # -- locks
+
+    @contextlib.contextmanager
+    def _locked(self, lock_path: Path, what: str) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(lock_path), timeout=self.wait)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreLocked(
+                f"store {self.path} is busy: another halflife process held the {what} lock "
+                f"for more than {self.wait:g} s (raise --wait, or try again)"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"cannot lock {lock_path}: {exc.strerror or exc}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    # -- reads
+
+    def catalog(self) -> Catalog:
+        data = read_json(self.catalog_path) or {}
+        meta = (data.get("meta") or {}).get("store") or {}
+        segments = {int(k): v for k, v in (data.get("segments") or {}).items()}
+        return Catalog(
+            articles=data.get("articles") or {},
+            segments=segments,
+            open_segment=meta.get("open_segment", 1),
+            schema=meta.get("schema", SCHEMA_VERSION),
+        )
+
+    def feed_records(self) -> dict[str, FeedRecord]:
+        return {
+            key: feed_from_doc(doc) for key, doc in _raw_table(self.feeds_path, "feeds").items()
+        }
+
+    def segment_path(self, segment: int, kind: str = "") -> Path:
+        suffix = f".{kind}" if kind else ""
+        return self.segment_dir / f"{segment:06d}{suffix}.json"
+
+    def segment_numbers(self) -> list[int]:
+        numbers = []
+        for path in self.segment_dir.glob("[0-9][0-9][0-9][0-9][0-9][0-9].json"):
+            numbers.append(int(path.name[:6]))
+        return sorted(numbers)
+
+    def load_segment(self, segment: int) -> list[Article]:
+        docs = _raw_table(self.segment_path(segment), "articles")
+        with _gc_paused():
+            return [article_from_doc(doc, segment) for doc in docs.values()]
+
+    def articles(self, segments: Iterable[int] | None = None) -> list[Article]:
+        """Articles of the given segments (all when None), each id once."""
+        numbers = self.segment_numbers() if segments is None else sorted(set(segments))
+        found: dict[str, Article] = {}
+        for number in numbers:
+            for article in self.load_segment(number):
+                found[article.id] = article  # a later segment wins (never happens in practice)
+        return list(found.values())
+
+    def resolve(self, prefix: str, catalog: Catalog | None = None) -> str:
+        """The full id of an article from its id or a unique prefix of it."""
+        prefix = prefix.strip().lower()
+        catalog = catalog or self.catalog()
+        if prefix in catalog.articles:
+            return prefix
+        if len(prefix) < 4:
+            raise UsageError(f"article id {prefix!r} is too short (give at least 4 characters)")
+        matches = [i for i in catalog.articles if i.startswith(prefix)]
+        if not matches:
+            raise UsageError(f"no article with id {prefix!r}")
+        if len(matches) > 1:
+            raise UsageError(f"article id {prefix!r} is ambiguous ({len(matches)} articles)")
+        return matches[0]
+
+    def article(self, article_id: str, catalog: Catalog | None = None) -> Article | None:
+        catalog = catalog or self.catalog()
+        segment = catalog.segment_of(article_id)
+        if segment is None:
+            return None
+        doc = _raw_table(self.segment_path(segment), "articles").get(article_id)
+        return article_from_doc(doc, segment) if doc else None
+
+    def body(self, article: Article) -> str:
+        doc = _raw_table(self.segment_path(article.segment, "body"), "bodies").get(article.id)
+        return doc.get("text", "") if doc else ""
+
+    def vectors(self, segments: Iterable[int]) -> dict[str, bytes]:
+        found = {}
+        for segment in segments:
+            for article_id, doc in _raw_table(self.segment_path(segment, "vec"), "vectors").items():
+                found[article_id] = decode_vector(doc["v"])
+        return found
+
+    def _state_path(self, article_id: str) -> Path:
+        shard = article_id[:1].lower()
+        if shard not in STATE_SHARDS:
+            shard = "0"
+        return self.state_dir / f"{shard}.json"
+
+    def states(self) -> dict[str, UserState]:
+        found = {}
+        for shard in STATE_SHARDS:
+            for article_id, doc in _raw_table(self.state_dir / f"{shard}.json", "state").items():
+                found[article_id] = state_from_doc(doc)
+        return found
+
+    def state(self, article_id: str) -> UserState:
+        doc = _raw_table(self._state_path(article_id), "state").get(article_id)
+        return state_from_doc(doc) if doc else UserState()
+
+    def change_token(self) -> tuple:
+        """Changes whenever any store file is replaced: the app polls it to reload."""
+        token = []
+        for path in (self.catalog_path, self.feeds_path, *self.state_files()):
+            try:
+                stat = path.stat()
+                token.append((path.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
+            except FileNotFoundError:
+                token.append((path.name, 0, 0, 0))
+        return tuple(token)
+
+    def state_files(self) -> list[Path]:
+        return [self.state_dir / f"{shard}.json" for shard in STATE_SHARDS]
+
+    def segment_token(self, segment: int) -> tuple:
+        try:
+            stat = self.segment_path(segment).stat()
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+    # -- writes: the reader's marks
+
+    def change_state(self, changes: Iterable[StateChange]) -> dict[str, UserState]:
+        """Apply mark changes read-modify-write under the state lock; the new states."""
+        by_shard: dict[Path, list[StateChange]] = {}
+        for change in changes:
+            by_shard.setdefault(self._state_path(change.article_id), []).append(change)
+        result: dict[str, UserState] = {}
+        if not by_shard:
+            return result
+        with self._locked(self._state_lock_path, "marks"):
+            for path, shard_changes in by_shard.items():
+                db = _open_db(path)
+                table = db.table("state")
+                for change in shard_changes:
+                    doc = table.get(doc_id=change.article_id)
+                    before = state_from_doc(doc) if doc else UserState()
+                    after = change.apply(before)
+                    if after.is_default:
+                        if doc is not None:
+                            table.remove(doc_ids=[change.article_id])
+                    else:
+                        new_doc = state_to_doc(after) | {"changed": time.time()}
+                        table.upsert(Document(new_doc, doc_id=change.article_id))
+                    result[change.article_id] = after
+                db.storage.flush()
+        return result
+
+    # -- writes: articles and feeds
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[StoreWriter]:
+        """A write transaction on articles and feeds, under the store lock.
+
+        Everything is written when the block ends without an exception; segments first,
+        then the catalog (the commit point), then feed records.
+        """
+        with self._locked(self._lock_path, "store"):
+            writer = StoreWriter(self)
+            yield writer
+            writer.commit()
+
+
+class StoreWriter:
+    """Changes to articles and feeds, kept in memory, written by :meth:`commit`."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.catalog = store.catalog()
+        self.feeds = store.feed_records()
+        self._feeds_changed = False
+        self._catalog_changed = False
+        self._articles: dict[int, dict] = {}  # segment -> {id: doc}
+        self._bodies: dict[int, dict] = {}
+        self._vectors: dict[int, dict] = {}
+        self._dirty: set[tuple[int, str]] = set()
+
+    # reads inside the transaction
+
+    def known(self, article_id: str) -> tuple[int, str] | None:
+        row = self.catalog.articles.get(article_id)
+        return (row[0], row[1]) if row else None
+
+    def _segment_docs(self, segment: int, kind: str) -> dict:
+        cache, table = {
+            "": (self._articles, "articles"),
+            "body": (self._bodies, "bodies"),
+            "vec": (self._vectors, "vectors"),
+        }[kind]
+        if segment not in cache:
+            cache[segment] = _raw_table(self.store.segment_path(segment, kind), table)
+        return cache[segment]
+
+    def article(self, article_id: str) -> Article | None:
+        segment = self.catalog.segment_of(article_id)
+        if segment is None:
+            return None
+        doc = self._segment_docs(segment, "").get(article_id)
+        return article_from_doc(doc, segment) if doc else None
+
+    def articles_since(self, collected_since: float) -> list[Article]:
+        """Articles in segments that hold anything collected at or after the time."""
+        found = []
+        for number, info in sorted(self.catalog.segments.items()):
+            if (info.get("last") or 0) >= collected_since:
+                for doc in self._segment_docs(number, "").values():
+                    found.append(article_from_doc(doc, number))
+        return found
+
+    def vectors_for(self, articles: Iterable[Article]) -> dict[str, bytes]:
+        found = {}
+        for article in articles:
+            doc = self._segment_docs(article.segment, "vec").get(article.id)
+            if doc:
+                found[article.id] = decode_vector(doc["v"])
+        return found
+
+    # changes
+
+    def put_feed(self, record: FeedRecord) -> None:
+        self.feeds[record.key] = record
+        self._feeds_changed = True
+
+    def remove_feed(self, key: str) -> None:
+        if self.feeds.pop(key, None) is not None:
+            self._feeds_changed = True
+
+    def add(self, article: Article, body: str, vector: bytes | None = None) -> Article:
+        """Store a new article (or replace an existing one in place); returns it placed."""
+        row = self.catalog.articles.get(article.id)
+        if row is not None:
+            segment = row[0]
+        else:
+            segment = self.catalog.open_segment
+            info = self.catalog.segments.get(segment, {"count": 0, "first": None, "last": None})
+            if info["count"] >= SEGMENT_CAPACITY:
+                segment = max(self.catalog.segments) + 1
+                self.catalog.open_segment = segment
+                info = {"count": 0, "first": None, "last": None}
+            info["count"] += 1
+            info["first"] = min(filter(None, (info["first"], article.collected)), default=None)
+            info["last"] = max(filter(None, (info["last"], article.collected)), default=None)
+            self.catalog.segments[segment] = info
+        placed = article.with_(segment=segment)
+        self._segment_docs(segment, "")[article.id] = article_to_doc(placed)
+        self._segment_docs(segment, "body")[article.id] = {"text": body}
+        self._dirty.update({(segment, ""), (segment, "body")})
+        if vector is not None:
+            self._segment_docs(segment, "vec")[article.id] = {"v": encode_vector(vector)}
+            self._dirty.add((segment, "vec"))
+        self.catalog.articles[article.id] = [segment, article.content_hash]
+        self._catalog_changed = True
+        return placed
+
+    def update(self, article: Article) -> None:
+        """Rewrite an existing article's index record (derived fields changed)."""
+        segment = self.catalog.segment_of(article.id)
+        if segment is None:
+            raise StoreError(f"internal: article {article.id} is not in the store")
+        self._segment_docs(segment, "")[article.id] = article_to_doc(article.with_(segment=segment))
+        self._dirty.add((segment, ""))
+
+    def set_vector(self, article: Article, vector: bytes) -> None:
+        self._segment_docs(article.segment, "vec")[article.id] = {"v": encode_vector(vector)}
+        self._dirty.add((article.segment, "vec"))
+
+    def remove(self, article_ids: Iterable[str]) -> int:
+        removed = 0
+        for article_id in article_ids:
+            row = self.catalog.articles.pop(article_id, None)
+            if row is None:
+                continue
+            segment = row[0]
+            for kind in ("", "body", "vec"):
+                if self._segment_docs(segment, kind).pop(article_id, None) is not None:
+                    self._dirty.add((segment, kind))
+            info = self.catalog.segments.get(segment)
+            if info:
+                info["count"] = max(info["count"] - 1, 0)
+            removed += 1
+        if removed:
+            self._catalog_changed = True
+        return removed
+
+    def commit(self) -> None:
+        tables = {"": "articles", "body": "bodies", "vec": "vectors"}
+        caches = {"": self._articles, "body": self._bodies, "vec": self._vectors}
+        # bodies and vectors before the index, the index before the catalog
+        for kind in ("body", "vec", ""):
+            for segment in sorted(s for s, k in self._dirty if k == kind):
+                path = self.store.segment_path(segment, kind)
+                docs = caches[kind][segment]
+                AtomicJSONStorage(path).write({tables[kind]: docs})
+        if self._catalog_changed:
+            payload = {
+                "meta": {
+                    "store": {"schema": SCHEMA_VERSION, "open_segment": self.catalog.open_segment}
+                },
+                "segments": {str(k): v for k, v in sorted(self.catalog.segments.items())},
+                "articles": self.catalog.articles,
+            }
+            AtomicJSONStorage(self.store.catalog_path).write(payload)
+        if self._feeds_changed:
+            docs = {key: feed_to_doc(rec) for key, rec in self.feeds.items()}
+            AtomicJSONStorage(self.store.feeds_path).write({"feeds": docs})
+        self._dirty.clear()
+        self._catalog_changed = self._feeds_changed = False
