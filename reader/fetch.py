@@ -16,6 +16,7 @@ No parsing, no store: ``FetchRequest`` in, ``FetchResult`` out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import hashlib
 import re
@@ -145,10 +146,8 @@ class _Decoder:
 
     def finish(self) -> bytes:
         if self.zlib is not None:
-            try:
+            with contextlib.suppress(zlib.error):
                 self._keep(self.zlib.flush())
-            except zlib.error:
-                pass
         return b"".join(self.parts)
 
 

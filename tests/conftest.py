@@ -1,0 +1,50 @@
+"""Shared fixtures. Tests never touch the internet or the user's real config/store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "feeds" / "real"
+
+
+def corpus_manifest() -> dict[str, dict[str, str]]:
+    """MANIFEST.tsv of the shared corpus: file name -> its columns."""
+    rows: dict[str, dict[str, str]] = {}
+    header: list[str] | None = None
+    for line in (CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        cells = line.split("\t")
+        if header is None:
+            header = cells
+            continue
+        rows[cells[0]] = dict(zip(header, cells, strict=False))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the shared corpus is missing: {CORPUS} (CI puts ../shared beside the repo)")
+    return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """XDG dirs point into a temp dir: no test reads or writes the user's files."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("HTTPS_PROXY", raising=False)
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    yield home
