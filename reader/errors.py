@@ -41,6 +41,12 @@ class StoreError(ReaderError):
     """The store cannot be read or written."""
 
 
+class StoreMissing(StoreError):
+    """A command that reads the store was run before any store exists."""
+
+    exit_code = 2
+
+
 class StoreLocked(StoreError):
     """Another process held the store lock longer than we were willing to wait."""
 

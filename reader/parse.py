@@ -55,6 +55,23 @@ def prepare(body: bytes) -> bytes:
     return body
 
 
+# UTF-8 lead byte then continuation byte, as they look when decoded as Latin-1/cp1252:
+# the mark of double-encoded text ("CinÃ©ma", "â€“"). Cheap to search for; ftfy only
+# runs where it matches.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
+)
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo double-encoded UTF-8 that publishers send (Le Figaro's "CinÃ©ma")."""
+    if not text or not _MOJIBAKE_HINT.search(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
+
+
 def _timestamp(struct) -> float | None:
     if not struct:
         return None
@@ -65,6 +82,7 @@ def _timestamp(struct) -> float | None:
 
 
 def _text_of(detail_value: str, detail_type: str | None) -> str:
+    detail_value = fix_mojibake(detail_value)
     if detail_type in _HTML_TYPES or detail_type is None:
         return html_to_text(detail_value)
     return clean_block(detail_value)
@@ -72,7 +90,7 @@ def _text_of(detail_value: str, detail_type: str | None) -> str:
 
 def _title(entry) -> str:
     detail = entry.get("title_detail") or {}
-    value = entry.get("title") or ""
+    value = fix_mojibake(entry.get("title") or "")
     if detail.get("type") in _HTML_TYPES:
         return html_to_inline(value, max_length=MAX_TITLE)
     return clean_inline(value, max_length=MAX_TITLE)
@@ -102,6 +120,33 @@ def _safe_link(link: str, base: str) -> str:
     return link
 
 
+_IDENTIFIER_SCHEMES = ("tag", "urn")
+
+
+def _entry_link(entry, base: str) -> str:
+    """The entry's web page: its link, else an alternate http(s) link.
+
+    feedparser falls back to the entry's id for ``link``; ``tag:``/``urn:`` ids name
+    the entry, they do not locate it. Other schemes (``javascript:``...) are kept as
+    the publisher wrote them: shown as text, never opened.
+    """
+    candidates = [entry.get("link") or ""]
+    candidates += [
+        item.get("href") or ""
+        for item in entry.get("links") or ()
+        if item.get("rel", "alternate") == "alternate"
+    ]
+    fallback = ""
+    for candidate in candidates:
+        link = _safe_link(candidate, base)
+        scheme = urlsplit(link).scheme.lower()
+        if scheme in ("http", "https"):
+            return link
+        if link and scheme not in _IDENTIFIER_SCHEMES and not fallback:
+            fallback = link
+    return fallback
+
+
 def _entry_key(entry, link: str, title: str, text: str) -> str:
     guid = clean_inline(entry.get("id") or "")
     if guid:
@@ -125,6 +170,11 @@ def _enclosures(entry, base: str) -> tuple[Enclosure, ...]:
             size = None
         found.append(Enclosure(url=href, type=clean_inline(item.get("type") or ""), length=size))
     return tuple(found)
+
+
+def _raw(entry, key: str):
+    """A field without feedparser's deprecated key fallbacks (and their warnings)."""
+    return dict.get(entry, key)
 
 
 def _lang(value: str | None) -> str | None:
@@ -181,7 +231,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     for entry in entries:
         title = _title(entry)
         text = _content(entry)
-        link = _safe_link(entry.get("link") or "", url)
+        link = _entry_link(entry, url)
         if not title and not text and not link:
             continue  # an empty item (broken nesting): nothing to show
         if not title:
@@ -207,8 +257,10 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
                 link=link,
                 text=text,
                 author=clean_inline(entry.get("author") or "", max_length=200),
-                published=_timestamp(entry.get("published_parsed") or entry.get("updated_parsed")),
-                updated=_timestamp(entry.get("updated_parsed")),
+                published=_timestamp(
+                    _raw(entry, "published_parsed") or _raw(entry, "updated_parsed")
+                ),
+                updated=_timestamp(_raw(entry, "updated_parsed")),
                 lang=_lang(detail.get("language")) or feed_lang,
                 enclosures=_enclosures(entry, base),
                 categories=categories[:20],
@@ -220,7 +272,7 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     except ValueError:
         ttl_minutes = None
     return ParsedFeed(
-        title=html_to_inline(feed.get("title") or "", max_length=200),
+        title=html_to_inline(fix_mojibake(feed.get("title") or ""), max_length=200),
         link=_safe_link(feed.get("link") or "", url),
         lang=feed_lang,
         ttl_minutes=ttl_minutes if ttl_minutes and ttl_minutes > 0 else None,

@@ -125,7 +125,10 @@ def feed_display_name(feed: FeedConfig, record: FeedRecord | None) -> str:
         return feed.name
     if record is not None and record.title:
         return record.title
-    return urlsplit(feed.url).hostname or feed.url
+    parts = urlsplit(feed.url)
+    if parts.scheme == "file":
+        return parts.path.rsplit("/", 1)[-1] or feed.url
+    return f"{parts.hostname or ''}{parts.path}".rstrip("/") or feed.url
 
 
 def plan(
@@ -157,15 +160,16 @@ def plan(
     return due, later
 
 
-def _request(config: Config, feed: FeedConfig, record: FeedRecord | None, force: bool):
+def _request(config: Config, feed: FeedConfig, record: FeedRecord | None) -> FetchRequest:
+    """A conditional GET where we can: even a forced refresh accepts "not modified"."""
     url = record.url if record is not None and record.url else feed.url
     if feed.url.lower().startswith("file:"):
         return FetchRequest(key=feed.key, url=feed.url, file_path=config.resolve_file_url(feed.url))
     return FetchRequest(
         key=feed.key,
         url=url,
-        etag=None if force or record is None else record.etag,
-        last_modified=None if force or record is None else record.last_modified,
+        etag=record.etag if record is not None else None,
+        last_modified=record.last_modified if record is not None else None,
     )
 
 
@@ -211,15 +215,14 @@ def _record_after(
             article_count=total,
         )
         changes["name"] = feed.name or parsed.title or common["name"]
-    if fetched.permanent_url:
-        changes["url"] = fetched.permanent_url
+    url = fetched.permanent_url or record.url or feed.url
     if not fetched.not_modified and fetched.body is not None:
         changes.update(etag=fetched.etag, last_modified=fetched.last_modified)
     elif fetched.not_modified:
         changes.update(etag=fetched.etag or record.etag, last_modified=fetched.last_modified)
     return record.with_(
         **changes,
-        url=changes.get("url", record.url or feed.url),
+        url=url,
         last_success=now,
         last_error=None,
         failures=0,
@@ -336,9 +339,7 @@ def refresh(
         on_start(len(due))
     if due:
         asyncio.run(
-            _refresh_async(
-                store, config, due, records, force, report, on_outcome, pool_context, now
-            )
+            _refresh_async(store, config, due, records, report, on_outcome, pool_context, now)
         )
     report.elapsed = time.monotonic() - started
     return report
@@ -349,7 +350,6 @@ async def _refresh_async(
     config: Config,
     due: list[FeedConfig],
     records: dict[str, FeedRecord],
-    force: bool,
     report: RefreshReport,
     on_outcome: Callable[[FeedOutcome], None] | None,
     pool_context: str,
@@ -408,7 +408,7 @@ async def _refresh_async(
         await maybe_commit()
 
     by_key = {feed.key: feed for feed in due}
-    requests = [_request(config, feed, records.get(feed.key), force) for feed in due]
+    requests = [_request(config, feed, records.get(feed.key)) for feed in due]
     try:
         async with Fetcher(
             concurrency=settings.concurrency,
@@ -421,7 +421,6 @@ async def _refresh_async(
                 record = records.get(feed.key)
                 unchanged = (
                     result.ok
-                    and not force
                     and result.body is not None
                     and record is not None
                     and record.body_hash == result.body_hash

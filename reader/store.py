@@ -43,7 +43,14 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from reader.errors import StoreCorrupt, StoreError, StoreLocked, StoreVersionError, UsageError
+from reader.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreMissing,
+    StoreVersionError,
+    UsageError,
+)
 from reader.models import (
     Article,
     Enclosure,
@@ -336,7 +343,7 @@ class Store:
             raise StoreError(f"{store.path} is a file, not a halflife store directory")
         if not store.path.exists():
             if not create:
-                raise StoreError(f"no store at {store.path} (run `reader refresh` first)")
+                raise StoreMissing(f"no store at {store.path} (run `reader refresh` first)")
             try:
                 store.segment_dir.mkdir(parents=True, exist_ok=True)
                 store.state_dir.mkdir(parents=True, exist_ok=True)

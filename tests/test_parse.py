@@ -1,0 +1,171 @@
+"""parse.py: the real-world corpus, and the publisher mistakes we forgive."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import re
+import unicodedata
+
+import pytest
+
+from reader.errors import ParseError
+from reader.parse import parse_feed
+from tests.conftest import CORPUS, corpus_manifest
+
+MANIFEST = corpus_manifest()
+FEED_FILES = sorted(name for name, row in MANIFEST.items() if row["format"] != "other")
+NOT_FEEDS = sorted(name for name, row in MANIFEST.items() if "NOT A FEED" in row["notes"])
+
+
+@functools.cache
+def parsed(name: str):
+    """Each corpus file is parsed once per test session (the corpus takes ~10 s)."""
+    return parse_feed((CORPUS / name).read_bytes(), f"https://example.com/{name}")
+
+
+MOJIBAKE = re.compile("Ã[\u0080-\u00bf©¨§ ]|â€|Ã¤|Ã¶|Ã¼")
+
+
+def test_every_feed_file_yields_its_items_with_readable_titles(corpus_dir):
+    """All well-formed feeds (and the broken ones feedparser can read) give their items."""
+    short = []
+    for name in FEED_FILES:
+        row = MANIFEST[name]
+        feed = parsed(name)
+        expected = int(row["items"])
+        # a regex count of <item>/<entry>, including empty items from broken nesting
+        if len(feed.entries) < expected * 0.5 or (expected and not feed.entries):
+            short.append((name, len(feed.entries), expected))
+        for entry in feed.entries:
+            assert entry.title, name
+            assert entry.title == entry.title.strip()
+            assert "\n" not in entry.title
+            assert not any(unicodedata.category(c) == "Cc" for c in entry.title), name
+            assert not any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in entry.text)
+            assert len(entry.title) <= 400
+            if entry.link:
+                assert "://" in entry.link or entry.link.startswith(("mailto:", "urn:")), entry.link
+    assert not short, short
+
+
+def test_ids_are_unique_within_each_feed(corpus_dir):
+    for name in FEED_FILES:
+        feed = parsed(name)
+        keys = [e.key for e in feed.entries]
+        assert len(keys) == len(set(keys)), name
+
+
+@pytest.mark.parametrize("name", NOT_FEEDS)
+def test_html_pages_are_a_clear_parse_error(corpus_dir, name):
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed((corpus_dir / name).read_bytes(), "https://example.com/x")
+
+
+def test_no_mojibake_in_titles(corpus_dir):
+    """Legacy encodings decode right, and double-encoded UTF-8 from publishers is repaired."""
+    checked = 0
+    for name in FEED_FILES:
+        feed = parsed(name)
+        for entry in feed.entries:
+            assert not MOJIBAKE.search(entry.title), (name, entry.title)
+            assert "\ufffd" not in entry.title, (name, entry.title)
+        checked += 1
+    assert checked > 170
+
+
+def test_double_encoded_publishers_are_repaired(corpus_dir):
+    feed = parse_feed(
+        (corpus_dir / "codehollow-feedreader__Rss10Minutos20Catalans.xml").read_bytes(),
+        "https://x/",
+    )
+    assert any("Cataluña" in e.title + e.text for e in feed.entries)
+    assert not any("Ã±" in e.title + e.text for e in feed.entries)
+
+
+def test_legacy_encodings_decode(corpus_dir):
+    latin1 = [n for n in FEED_FILES if "ISO-8859-1" in MANIFEST[n]["notes"]]
+    assert latin1
+    for name in latin1:
+        feed = parsed(name)
+        text = " ".join(e.title + e.text for e in feed.entries)
+        if MANIFEST[name]["language"] in ("de", "fr"):
+            assert re.search("[äöüßéèàç]", text), name
+
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Chan &amp; Co</title><link>https://site.example/blog/</link>
+<ttl>90</ttl><language>fr-FR</language>
+<item><title>Premier &lt;b&gt;titre&lt;/b&gt;</title><link>/posts/1</link><guid>g1</guid>
+<description>&lt;p&gt;Bonjour &amp;amp; bienvenue.&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;</description>
+<pubDate>Tue, 10 Jun 2025 12:00:00 +0200</pubDate></item>
+<item><title>Second</title><link>https://site.example/2</link></item>
+<item><title>Troisième</title><description>Sans lien ni guid</description></item>
+</channel></rss>"""
+
+
+def test_entry_fields_are_plain_text_absolute_and_utc():
+    feed = parse_feed(RSS.encode(), "https://site.example/feed.xml")
+    assert feed.title == "Chan & Co" and feed.ttl_minutes == 90 and feed.lang == "fr"
+    first, second, third = feed.entries
+    assert first.key == "https://site.example/g1"  # feedparser reads a guid as a permalink
+    assert first.link == "https://site.example/posts/1"
+    assert first.text == "Bonjour & bienvenue."
+    assert first.published == 1749549600.0  # 10:00 UTC
+    assert second.key == "https://site.example/2"
+    assert third.key.startswith("hash:") and third.link == ""
+    assert third.published is None
+
+
+def test_xml_base_is_honoured():
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://base.example/news/">
+<title>A</title><id>urn:a</id><updated>2025-01-01T00:00:00Z</updated>
+<entry><title>E</title><id>urn:e</id><updated>2025-01-01T00:00:00Z</updated>
+<link href="item/1"/></entry></feed>"""
+    feed = parse_feed(atom, "https://elsewhere.example/feed")
+    assert feed.entries[0].link == "https://base.example/news/item/1"
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda b: b"\n\n   " + b,  # whitespace before <?xml
+        lambda b: b"\xef\xbb\xbf\n  " + b,  # BOM then whitespace
+        lambda b: gzip.compress(b),  # gzip body without Content-Encoding
+    ],
+)
+def test_common_publisher_mistakes_are_forgiven(mangle):
+    feed = parse_feed(mangle(RSS.encode()), "https://site.example/feed.xml")
+    assert len(feed.entries) == 3 and feed.title == "Chan & Co"
+
+
+def test_wrong_declared_charset_still_reads():
+    body = RSS.replace("Troisième", "Troisi\u00e8me").encode("latin-1")
+    feed = parse_feed(body, "https://site.example/feed.xml")  # declared utf-8, really latin-1
+    assert feed.entries[2].title == "Troisième"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "empty response"),
+        (b"   \n", "empty response"),
+        (b"<!DOCTYPE html><html><body>Hi</body></html>", "HTML page"),
+        (b"\x00\x01garbage\xff", "not a feed"),
+        (b'{"json": true}', "not a feed"),
+    ],
+)
+def test_not_feeds_are_errors(body, message):
+    with pytest.raises(ParseError, match=message):
+        parse_feed(body, "https://x.example/feed")
+
+
+def test_duplicate_guids_do_not_merge_distinct_items():
+    items = "".join(
+        f"<item><title>T{i}</title><link>https://x/same</link></item>" for i in range(4)
+    )
+    body = f'<rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
+    feed = parse_feed(body, "https://x/feed")
+    assert [e.title for e in feed.entries] == ["T0", "T1", "T2", "T3"]
+    assert len({e.key for e in feed.entries}) == 4
