@@ -10,12 +10,15 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from reader.errors import ConfigError
+from reader.halflife import HalfLifeHours
 from reader.models import ARTICLE_TYPES
+from reader.score import ImportanceSettings
+from reader.topics import TopicRule
 
 # --- sections ---------------------------------------------------------------------------
 
@@ -68,8 +71,11 @@ class FeedConfig:
 class Config:
     path: Path | None
     feeds: tuple[FeedConfig, ...] = ()
+    topics: tuple[TopicRule, ...] = ()
     store: StoreSettings = field(default_factory=StoreSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    halflife: HalfLifeHours = field(default_factory=HalfLifeHours)
+    importance: ImportanceSettings = field(default_factory=ImportanceSettings)
 
     def feed_by_name(self, name: str) -> FeedConfig | None:
         for feed in self.feeds:
@@ -82,7 +88,12 @@ class Config:
         return resolve_file_url(url, self.path.parent if self.path else Path.cwd())
 
 
-SECTIONS: dict[str, type] = {"store": StoreSettings, "fetch": FetchSettings}
+SECTIONS: dict[str, type] = {
+    "store": StoreSettings,
+    "fetch": FetchSettings,
+    "halflife": HalfLifeHours,
+    "importance": ImportanceSettings,
+}
 TIERS = (1, 2, 3)
 
 # --- locating lines --------------------------------------------------------------------
@@ -184,7 +195,7 @@ def _coerce(value: object, tp: object) -> tuple[bool, object]:
 
 def _build(cls: type, table: object, errors: _Errors, name: str, index: int = 0):
     """Instantiate a section dataclass from a TOML table, rejecting unknown keys."""
-    label = f"[{name}]" if cls is not FeedConfig else f"[[{name}]] #{index + 1}"
+    label = f"[[{name}]] #{index + 1}" if cls in (FeedConfig, TopicRule) else f"[{name}]"
     if not isinstance(table, dict):
         errors.fail(f"{label} must be a table", name, index)
     hints = typing.get_type_hints(cls)
@@ -194,6 +205,9 @@ def _build(cls: type, table: object, errors: _Errors, name: str, index: int = 0)
         if key not in allowed:
             known = ", ".join(sorted(allowed))
             errors.fail(f"unknown key {key!r} in {label} (known: {known})", name, index, key)
+        if is_dataclass(hints[key]):
+            values[key] = _build(hints[key], value, errors, f"{name}.{key}")
+            continue
         ok, converted = _coerce(value, hints[key])
         if not ok:
             errors.fail(
@@ -300,6 +314,29 @@ def _check_feed(feed: FeedConfig, errors: _Errors, index: int) -> FeedConfig:
     )
 
 
+def _topics(raw: object, errors: _Errors) -> tuple[TopicRule, ...]:
+    if not isinstance(raw, list):
+        errors.fail("topic must be an array of tables: write [[topic]]", "topic")
+    rules: list[TopicRule] = []
+    seen: set[str] = set()
+    for index, table in enumerate(raw):
+        rule = _build(TopicRule, table, errors, "topic", index)
+        if not rule.name.strip():
+            errors.fail("name must not be empty", "topic", index, "name")
+        if rule.name.casefold() in seen:
+            errors.fail(f"duplicate topic name {rule.name!r}", "topic", index, "name")
+        seen.add(rule.name.casefold())
+        if not rule.keywords and not rule.patterns:
+            errors.fail(f"topic {rule.name!r} needs keywords or patterns", "topic", index)
+        for pattern in rule.patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                errors.fail(f"bad pattern {pattern!r}: {exc}", "topic", index, "patterns")
+        rules.append(rule)
+    return tuple(rules)
+
+
 def normalise_tag(tag: str) -> str:
     """Tags are lower-case words; spaces become dashes."""
     return "-".join(tag.strip().lower().split())
@@ -321,7 +358,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             message = message[: match.start()].strip()
         raise ConfigError(f"{where}: TOML syntax error: {message}") from None
 
-    known_top = {"feed", *SECTIONS}
+    known_top = {"feed", "topic", *SECTIONS}
     for key in data:
         if key not in known_top:
             errors.fail(
@@ -332,6 +369,18 @@ def parse_config(text: str, path: Path | None = None) -> Config:
         sections[name] = _build(cls, data.get(name, {}), errors, name)
     _positive(errors, "fetch", sections["fetch"], "concurrency", "per_host", "timeout")
     _positive(errors, "fetch", sections["fetch"], "max_bytes", "interval", "max_backoff")
+    _positive(errors, "halflife", sections["halflife"], *(f.name for f in fields(HalfLifeHours)))
+    _positive(errors, "importance", sections["importance"], "window_days")
+    weights = sections["importance"].weights
+    for f in fields(weights):
+        if getattr(weights, f.name) < 0:
+            errors.fail(
+                f"{f.name} in [importance.weights] must not be negative",
+                "importance.weights",
+                0,
+                f.name,
+            )
+    topics = _topics(data.get("topic", []), errors)
 
     raw_feeds = data.get("feed", [])
     if not isinstance(raw_feeds, list):
@@ -360,7 +409,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             )
         urls[feed.url] = index
         feeds.append(feed)
-    return Config(path=path, feeds=tuple(feeds), **sections)
+    return Config(path=path, feeds=tuple(feeds), topics=topics, **sections)
 
 
 def load_config(path: Path) -> Config:

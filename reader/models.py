@@ -101,6 +101,8 @@ class Article:
     related: tuple[str, ...] = ()
     importance: Importance | None = None
     enclosures: tuple[Enclosure, ...] = ()
+    keyword_hits: int = 0  # the reader's importance keywords found in title and lead
+    text_length: int = 0  # characters of clean text
     content_hash: str = ""
     enriched: int = 0  # version of the enrichment code that computed the derived fields
     segment: int = 0  # where the store keeps it

@@ -231,6 +231,8 @@ def article_to_doc(article: Article) -> dict:
         "related": list(article.related),
         "hash": article.content_hash,
         "enriched": article.enriched,
+        "kw": article.keyword_hits,
+        "len": article.text_length,
     }
     if article.halflife is not None:
         hl = article.halflife
@@ -267,6 +269,8 @@ def article_from_doc(doc: dict, segment: int) -> Article:
         related=tuple(doc.get("related") or ()),
         importance=Importance(imp[0], imp[1], imp[2]) if imp else None,
         enclosures=tuple(Enclosure(e[0], e[1], e[2]) for e in doc.get("enclosures") or ()),
+        keyword_hits=doc.get("kw", 0),
+        text_length=doc.get("len", 0),
         content_hash=doc.get("hash", ""),
         enriched=doc.get("enriched", 0),
         segment=segment,
@@ -307,18 +311,74 @@ def decode_vector(text: str) -> bytes:
 # --- the store -----------------------------------------------------------------------
 
 
+# catalog row: [segment, content hash, feed number, topic number, when, score, stars]
+SEG, HASH, FEED, TOPIC, WHEN, SCORE, STARS = range(7)
+
+
 @dataclass
 class Catalog:
-    """Which articles exist and where: small enough to load on every command."""
+    """Which articles exist, where, and the few facts that rank them among the others.
 
-    articles: dict[str, list] = field(default_factory=dict)  # id -> [segment, hash]
+    Small enough to load on every command (~40 bytes an article), so that a card's
+    source average and topic percentile never need the articles themselves.
+    """
+
+    articles: dict[str, list] = field(default_factory=dict)  # id -> row (see above)
     segments: dict[int, dict] = field(default_factory=dict)  # n -> {count, first, last}
+    feeds: list[str] = field(default_factory=list)  # feed numbers -> feed keys
+    topics: list[str] = field(default_factory=list)  # topic numbers -> topic names
     open_segment: int = 1
     schema: int = SCHEMA_VERSION
 
     def segment_of(self, article_id: str) -> int | None:
         row = self.articles.get(article_id)
-        return row[0] if row else None
+        return row[SEG] if row else None
+
+    def number(self, names: list[str], name: str) -> int:
+        try:
+            return names.index(name)
+        except ValueError:
+            names.append(name)
+            return len(names) - 1
+
+    def row_for(self, article: Article, segment: int) -> list:
+        importance = article.importance
+        return [
+            segment,
+            article.content_hash,
+            self.number(self.feeds, article.feed_url),
+            self.number(self.topics, article.topic),
+            round(article.when, 1),
+            round(importance.score, 4) if importance else 0.0,
+            importance.stars if importance else 0,
+        ]
+
+    def feed_stats(self) -> dict[str, tuple[int, float | None]]:
+        """feed key -> (articles, mean stars of those that have stars)."""
+        counts = [0] * len(self.feeds)
+        star_sums = [0] * len(self.feeds)
+        starred = [0] * len(self.feeds)
+        for row in self.articles.values():
+            counts[row[FEED]] += 1
+            if row[STARS]:
+                star_sums[row[FEED]] += row[STARS]
+                starred[row[FEED]] += 1
+        return {
+            key: (counts[i], round(star_sums[i] / starred[i], 1) if starred[i] else None)
+            for i, key in enumerate(self.feeds)
+        }
+
+    def topic_scores(self, since: float) -> dict[str, list[float]]:
+        """topic -> ascending scores of its articles at or after ``since``."""
+        by_topic: dict[int, list[float]] = {}
+        for row in self.articles.values():
+            if row[WHEN] >= since:
+                by_topic.setdefault(row[TOPIC], []).append(row[SCORE])
+        return {self.topics[t]: sorted(scores) for t, scores in by_topic.items()}
+
+    def feed_of(self, article_id: str) -> str | None:
+        row = self.articles.get(article_id)
+        return self.feeds[row[FEED]] if row else None
 
 
 class Store:
@@ -391,9 +451,12 @@ class Store:
         data = read_json(self.catalog_path) or {}
         meta = (data.get("meta") or {}).get("store") or {}
         segments = {int(k): v for k, v in (data.get("segments") or {}).items()}
+        names = data.get("names") or {}
         return Catalog(
             articles=data.get("articles") or {},
             segments=segments,
+            feeds=list(names.get("feeds") or ()),
+            topics=list(names.get("topics") or ()),
             open_segment=meta.get("open_segment", 1),
             schema=meta.get("schema", SCHEMA_VERSION),
         )
@@ -559,8 +622,9 @@ class StoreWriter:
     # reads inside the transaction
 
     def known(self, article_id: str) -> tuple[int, str] | None:
+        """(segment, content hash) of a stored article."""
         row = self.catalog.articles.get(article_id)
-        return (row[0], row[1]) if row else None
+        return (row[SEG], row[HASH]) if row else None
 
     def _segment_docs(self, segment: int, kind: str) -> dict:
         cache, table = {
@@ -610,7 +674,7 @@ class StoreWriter:
         """Store a new article (or replace an existing one in place); returns it placed."""
         row = self.catalog.articles.get(article.id)
         if row is not None:
-            segment = row[0]
+            segment = row[SEG]
         else:
             segment = self.catalog.open_segment
             info = self.catalog.segments.get(segment, {"count": 0, "first": None, "last": None})
@@ -629,7 +693,7 @@ class StoreWriter:
         if vector is not None:
             self._segment_docs(segment, "vec")[article.id] = {"v": encode_vector(vector)}
             self._dirty.add((segment, "vec"))
-        self.catalog.articles[article.id] = [segment, article.content_hash]
+        self.catalog.articles[article.id] = self.catalog.row_for(placed, segment)
         self._catalog_changed = True
         return placed
 
@@ -638,8 +702,11 @@ class StoreWriter:
         segment = self.catalog.segment_of(article.id)
         if segment is None:
             raise StoreError(f"internal: article {article.id} is not in the store")
-        self._segment_docs(segment, "")[article.id] = article_to_doc(article.with_(segment=segment))
+        placed = article.with_(segment=segment)
+        self._segment_docs(segment, "")[article.id] = article_to_doc(placed)
         self._dirty.add((segment, ""))
+        self.catalog.articles[article.id] = self.catalog.row_for(placed, segment)
+        self._catalog_changed = True
 
     def set_vector(self, article: Article, vector: bytes) -> None:
         self._segment_docs(article.segment, "vec")[article.id] = {"v": encode_vector(vector)}
@@ -651,7 +718,7 @@ class StoreWriter:
             row = self.catalog.articles.pop(article_id, None)
             if row is None:
                 continue
-            segment = row[0]
+            segment = row[SEG]
             for kind in ("", "body", "vec"):
                 if self._segment_docs(segment, kind).pop(article_id, None) is not None:
                     self._dirty.add((segment, kind))
@@ -678,6 +745,7 @@ class StoreWriter:
                     "store": {"schema": SCHEMA_VERSION, "open_segment": self.catalog.open_segment}
                 },
                 "segments": {str(k): v for k, v in sorted(self.catalog.segments.items())},
+                "names": {"feeds": self.catalog.feeds, "topics": self.catalog.topics},
                 "articles": self.catalog.articles,
             }
             AtomicJSONStorage(self.store.catalog_path).write(payload)
