@@ -249,6 +249,13 @@ def _age(seconds: float) -> str:
     return f"{int(seconds // (86400 * 30))}mo"
 
 
+def _ranking(obj: Context, store, catalog=None):
+    from reader.card import Ranking
+
+    window = obj.config(required=False).importance.window_days
+    return Ranking.from_catalog(catalog or store.catalog(), window_days=window)
+
+
 @main_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array of cards.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="One JSON card a line.")
@@ -257,19 +264,20 @@ def _age(seconds: float) -> str:
 def list_(obj: Context, as_json: bool, as_jsonl: bool, limit: int | None) -> None:
     """List articles, newest first."""
     from reader.card import card
+    from reader.models import UserState
     from reader.text import clean_inline
 
     store = obj.store()
     articles = store.articles()
     states = store.states()
-    from reader.models import UserState
+    ranking = _ranking(obj, store)
 
     articles.sort(key=lambda a: a.when, reverse=True)
     if limit is not None:
         articles = articles[:limit]
     now = time.time()
     if as_json or as_jsonl:
-        cards = [card(a, states.get(a.id, UserState()), now=now) for a in articles]
+        cards = [card(a, states.get(a.id, UserState()), now=now, ranking=ranking) for a in articles]
         if as_jsonl:
             import orjson
 
@@ -311,7 +319,9 @@ def show(obj: Context, article_id: str, as_json: bool) -> None:
     article = store.article(full_id, catalog)
     if article is None:
         raise ReaderError(f"article {full_id} is in the catalog but not in its segment")
-    data = card(article, store.state(full_id), now=time.time())
+    data = card(
+        article, store.state(full_id), now=time.time(), ranking=_ranking(obj, store, catalog)
+    )
     if as_json:
         data["text"] = store.body(article)
         _dump_json(data)
