@@ -118,11 +118,22 @@ class ReaderGroup(click.Group):
 def main_group(ctx: click.Context, config_path: str | None, db_path: str | None, wait) -> None:
     """halflife: a terminal news reader that knows what matters and what is still fresh.
 
-    Run `reader refresh` to fetch the feeds of feeds.toml into the store.
+    `reader` alone opens the app; `reader refresh` fetches the feeds of feeds.toml.
     """
     ctx.obj = Context(config_path, db_path, wait)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        _run_app(ctx.obj)
+
+
+def _run_app(obj: Context) -> None:
+    """`reader` alone opens the app on the store that `reader refresh` fills."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise click.UsageError("the app needs a terminal; see `reader --help` for the commands")
+    config = obj.config(required=False)
+    store = obj.store()
+    from reader.app import make_app
+
+    make_app(store, config).run()
 
 
 # --- refresh ---------------------------------------------------------------------------

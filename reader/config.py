@@ -52,6 +52,27 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class UISettings:
+    language: str = "en"
+    """Labels of the app: "en" or "ja"."""
+    theme: str = ""
+    """A Textual theme name; empty: the last one chosen in the app (default textual-dark)."""
+    quick_tags: tuple[str, ...] = ("important", "read-later")
+    """Tags toggled by the number keys 1-9, in order."""
+    stories: bool = True
+    """Show the articles of one story as one row (toggle with `c`)."""
+    poll: float = 3.0
+    """Seconds between checks for store changes made by other processes."""
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    name: str
+    filter: str = ""
+    sort: str = "worth"
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     url: str
     name: str | None = None
@@ -76,6 +97,9 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     halflife: HalfLifeHours = field(default_factory=HalfLifeHours)
     importance: ImportanceSettings = field(default_factory=ImportanceSettings)
+    ui: UISettings = field(default_factory=UISettings)
+    views: tuple[ViewConfig, ...] = ()
+    keys: tuple[tuple[str, str], ...] = ()  # (action, keys) from [keys]
 
     def feed_by_name(self, name: str) -> FeedConfig | None:
         for feed in self.feeds:
@@ -93,7 +117,40 @@ SECTIONS: dict[str, type] = {
     "fetch": FetchSettings,
     "halflife": HalfLifeHours,
     "importance": ImportanceSettings,
+    "ui": UISettings,
 }
+
+#: Actions that [keys] can rebind (the app's key help lists them with their defaults).
+KEY_ACTIONS = (
+    "cursor_down",
+    "cursor_up",
+    "first",
+    "last",
+    "page_down",
+    "page_up",
+    "open",
+    "back",
+    "quit",
+    "next_panel",
+    "tag",
+    "mark",
+    "undo",
+    "toggle_read",
+    "toggle_star",
+    "open_link",
+    "copy_link",
+    "refresh",
+    "search",
+    "filter",
+    "cycle_sort",
+    "views",
+    "save_view",
+    "toggle_stories",
+    "expand_story",
+    "toggle_panel",
+    "next_unread",
+    "help",
+)
 TIERS = (1, 2, 3)
 
 # --- locating lines --------------------------------------------------------------------
@@ -195,7 +252,9 @@ def _coerce(value: object, tp: object) -> tuple[bool, object]:
 
 def _build(cls: type, table: object, errors: _Errors, name: str, index: int = 0):
     """Instantiate a section dataclass from a TOML table, rejecting unknown keys."""
-    label = f"[[{name}]] #{index + 1}" if cls in (FeedConfig, TopicRule) else f"[{name}]"
+    label = (
+        f"[[{name}]] #{index + 1}" if cls in (FeedConfig, TopicRule, ViewConfig) else f"[{name}]"
+    )
     if not isinstance(table, dict):
         errors.fail(f"{label} must be a table", name, index)
     hints = typing.get_type_hints(cls)
@@ -337,6 +396,48 @@ def _topics(raw: object, errors: _Errors) -> tuple[TopicRule, ...]:
     return tuple(rules)
 
 
+def _views(raw: object, errors: _Errors) -> tuple[ViewConfig, ...]:
+    from reader.query import SORTS, FilterError, parse_filter
+
+    if not isinstance(raw, list):
+        errors.fail("view must be an array of tables: write [[view]]", "view")
+    views: list[ViewConfig] = []
+    seen: set[str] = set()
+    for index, table in enumerate(raw):
+        view = _build(ViewConfig, table, errors, "view", index)
+        if not view.name.strip() or view.name.casefold() in seen:
+            errors.fail(f"view name {view.name!r} is empty or used twice", "view", index, "name")
+        seen.add(view.name.casefold())
+        if view.sort not in SORTS:
+            errors.fail(
+                f"sort must be one of {', '.join(SORTS)}, not {view.sort!r}", "view", index, "sort"
+            )
+        try:
+            parse_filter(view.filter)
+        except FilterError as exc:
+            errors.fail(f"filter: {exc.reason} (column {exc.column + 1})", "view", index, "filter")
+        views.append(view)
+    return tuple(views)
+
+
+def _keys(raw: object, errors: _Errors) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        errors.fail('[keys] must be a table of action = "key"', "keys")
+    result = []
+    for action, value in raw.items():
+        if action not in KEY_ACTIONS:
+            errors.fail(
+                f"unknown action {action!r} in [keys] (known: {', '.join(KEY_ACTIONS)})",
+                "keys",
+                0,
+                action,
+            )
+        if not isinstance(value, str) or not value.strip():
+            errors.fail(f'{action} in [keys] must be a key name like "ctrl+r"', "keys", 0, action)
+        result.append((action, value.replace(" ", "")))
+    return tuple(result)
+
+
 def normalise_tag(tag: str) -> str:
     """Tags are lower-case words; spaces become dashes."""
     return "-".join(tag.strip().lower().split())
@@ -358,7 +459,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             message = message[: match.start()].strip()
         raise ConfigError(f"{where}: TOML syntax error: {message}") from None
 
-    known_top = {"feed", "topic", *SECTIONS}
+    known_top = {"feed", "topic", "view", "keys", *SECTIONS}
     for key in data:
         if key not in known_top:
             errors.fail(
@@ -381,6 +482,18 @@ def parse_config(text: str, path: Path | None = None) -> Config:
                 f.name,
             )
     topics = _topics(data.get("topic", []), errors)
+    if sections["ui"].language not in ("en", "ja"):
+        errors.fail(
+            f"language in [ui] must be 'en' or 'ja', not {sections['ui'].language!r}",
+            "ui",
+            0,
+            "language",
+        )
+    if len(sections["ui"].quick_tags) > 9:
+        errors.fail("quick_tags in [ui]: at most 9 (keys 1-9)", "ui", 0, "quick_tags")
+    _positive(errors, "ui", sections["ui"], "poll")
+    views = _views(data.get("view", []), errors)
+    keys = _keys(data.get("keys", {}), errors)
 
     raw_feeds = data.get("feed", [])
     if not isinstance(raw_feeds, list):
@@ -409,7 +522,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             )
         urls[feed.url] = index
         feeds.append(feed)
-    return Config(path=path, feeds=tuple(feeds), topics=topics, **sections)
+    return Config(path=path, feeds=tuple(feeds), topics=topics, views=views, keys=keys, **sections)
 
 
 def load_config(path: Path) -> Config:

@@ -562,6 +562,23 @@ class Store:
             return (0, 0, 0)
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
+    # -- the app's remembered choices (theme, sort)
+
+    @property
+    def prefs_path(self) -> Path:
+        return self.path / "prefs.json"
+
+    def prefs(self) -> dict:
+        return dict(_raw_table(self.prefs_path, "prefs").get("ui") or {})
+
+    def set_prefs(self, **values) -> None:
+        with self._locked(self._state_lock_path, "marks"):
+            db = _open_db(self.prefs_path)
+            table = db.table("prefs")
+            current = dict(table.get(doc_id="ui") or {})
+            table.upsert(Document(current | values, doc_id="ui"))
+            db.storage.flush()
+
     # -- writes: the reader's marks
 
     def change_state(self, changes: Iterable[StateChange]) -> dict[str, UserState]:

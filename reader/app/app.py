@@ -1,0 +1,91 @@
+"""The halflife app: picks the first screen, holds the labels, theme and keymap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from reader.app.i18n import Labels
+from reader.app.keys import DEFAULT_KEYS
+from reader.config import Config
+from reader.library import Library
+from reader.store import Store
+
+DEFAULT_THEME = "textual-dark"
+
+
+class HalflifeApp(App):
+    CSS_PATH = "reader.tcss"
+    TITLE = "halflife"
+
+    def __init__(self, store: Store, config: Config, *, library: Library | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.config = config
+        self.labels = Labels(config.ui.language)
+        self.library = library or Library(store, config)
+        self.keymap_overrides = dict(config.keys)
+        self._prefs = store.prefs()
+
+    def on_mount(self) -> None:
+        from reader.app.screens.main import MainScreen
+
+        theme = self.config.ui.theme or self._prefs.get("theme") or DEFAULT_THEME
+        if theme in self.available_themes:
+            self.theme = theme
+        if self.keymap_overrides:
+            self.set_keymap(self.keymap_overrides)
+        if not self.library.articles:
+            self.library.load()
+        main = MainScreen(self.library, self.config, self.labels)
+        if self._prefs.get("sort"):
+            main.sort = self._prefs["sort"]
+        self.push_screen(main)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_mounted and theme != self._prefs.get("theme"):
+            self.remember(theme=theme)
+
+    def remember(self, **values) -> None:
+        """Keep UI choices (theme, sort) for the next start."""
+        self._prefs.update(values)
+        try:
+            self.store.set_prefs(**values)
+        except Exception as exc:  # a preference is not worth an error dialog
+            self.log.warning(f"cannot save preferences: {exc}")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (ctrl+p) lists every action of the current screen."""
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if binding.action in seen or binding.system:
+                continue
+            seen.add(binding.action)
+            action = binding.action
+            name = binding.id if binding.id in DEFAULT_KEYS else action
+            title = self.labels.action(name) if name in DEFAULT_KEYS else binding.description
+            if not title:
+                continue
+            yield SystemCommand(
+                title,
+                f"{binding.description} ({key})",
+                lambda action=action, node=active.node: self.run_action(action, node),
+            )
+
+    async def action_quit(self) -> None:
+        screen = self.screen
+        flush = getattr(screen, "flush_writes", None)
+        for candidate in self.screen_stack:
+            flush = getattr(candidate, "flush_writes", flush)
+        if flush is not None:
+            flush()
+        self.exit()
+
+
+def make_app(store: Store, config: Config) -> HalflifeApp:
+    """One factory for the CLI and the tests."""
+    return HalflifeApp(store, config)

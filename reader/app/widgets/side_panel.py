@@ -1,0 +1,61 @@
+"""The side panel: all articles, saved views, topics, feeds and tags, with unread counts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from reader.app.i18n import Labels
+from reader.app.render import safe
+
+
+class SidePanel(OptionList):
+    """Options have ids ``all:``, ``view:NAME``, ``topic:NAME``, ``feed:NAME``, ``tag:NAME``."""
+
+    DEFAULT_CSS = """
+    SidePanel {
+        border: none;
+        padding: 0;
+    }
+    """
+
+    class Chosen(Message):
+        def __init__(self, kind: str, value: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.value = value
+
+    def show(
+        self,
+        sections: list[tuple[str, list[tuple[str, str, int, int]]]],
+        labels: Labels,
+        current: str,
+    ) -> None:
+        """``sections``: (heading, [(kind, value, unread, total)]); keeps the highlight."""
+        options: list[Option | None] = []
+        highlight = None
+        for heading, entries in sections:
+            if heading:
+                options.append(Option(Text(heading, style="bold dim", no_wrap=True), disabled=True))
+            for kind, value, unread, total in entries:
+                option_id = f"{kind}:{value}"
+                label = Text("  " if heading else "", no_wrap=True, overflow="ellipsis")
+                name = labels["all"] if kind == "all" else safe(value, 40)
+                label.append(name, style="bold" if unread else "")
+                label.append(
+                    f" {unread}" if unread else f" ({total})", style="cyan" if unread else "dim"
+                )
+                options.append(Option(label, id=option_id))
+                if option_id == current:
+                    highlight = len(options) - 1
+        self.clear_options()
+        self.add_options([o for o in options if o is not None])
+        if highlight is not None:
+            self.highlighted = highlight
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        kind, _, value = (event.option.id or "all:").partition(":")
+        self.post_message(self.Chosen(kind, value))
