@@ -1,0 +1,323 @@
+"""The language an article is written in (ISO 639-1), detected from its own text.
+
+The card's ``lang`` is the language of the article, not of the feed: a French item in an
+English feed is French, and a feed that declares ``kn`` but writes English is English.
+The declared language (entry or feed) and the feeds.toml ``lang`` hint are a *prior*:
+they decide when the text is too short to tell and tip the balance when the detector
+hesitates between close languages, never against clear evidence.
+
+How (the numbers are measured by ``bench/language.py`` on the shared corpus of 185 real
+feeds, 4,540 items in 22 languages):
+
+1. The sample is the title plus the first :data:`SAMPLE_CHARS` characters of the text,
+   URLs removed. More text does not help (a lead paragraph is in the article's
+   language) and the detector's time grows with length.
+2. Double-encoded UTF-8 (``ÐŸÑ€Ð¸Ð²ÐµÑ‚`` for ``Привет``) is undone first: such feeds
+   exist in the wild, and they are still in their language.
+3. A script that one language owns decides alone: kana -> ja, Hangul -> ko, Thai,
+   Hebrew, Greek... and Han without kana -> zh (or the prior's ja: a headline in kanji
+   only). Exact, instant, and right even when the configured languages do not list it.
+4. Everything else goes to py3langid (a naive Bayes model over byte n-grams; the model
+   ships inside the wheel, nothing is downloaded). It beat lingua on this corpus in
+   every respect that matters here: 98.7% against 97.8% (lingua in low accuracy mode,
+   same pipeline), a third of the errors on texts under 100 characters, 0.3 ms per
+   article against 1.0 ms, the same ~75 MB of memory; lingua's high accuracy mode
+   needs ~900 MB and 4 ms per article and still scored lower (98.5%).
+5. The candidates are the configured languages plus the prior: the model's
+   probabilities are renormalised over them, which is exactly the model restricted to
+   that set. A text that is certainly in none of them (the candidates share under
+   :data:`OUT_OF_SET` of the probability) gets the language it is in: restricting is
+   there to avoid confusing *similar* languages, not to mislabel a Russian article.
+6. The prior is a weight on its probability: it wins when its probability times
+   :data:`PRIOR_WEIGHT` reaches the best one's, always when the text has fewer than
+   :data:`SHORT_LETTERS` letters or no linguistic content.
+
+7. A feed that declares no language still has one: :func:`detect_feed_language` reads
+   the start of all its entries at once and gives a prior for each (on the corpus, 99.45%
+   -> 99.67% when enrichment passes it for feeds without a declared language).
+
+The model is loaded lazily on first use, once per process (~1 s, ~75 MB), and shared by
+every language set. :func:`warm_up` loads it up front for worker processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+#: Characters of the article's text read after the title.
+SAMPLE_CHARS = 300
+#: For a feed's language: characters of each entry's text, and of the whole sample.
+FEED_TEXT_CHARS = 100
+FEED_SAMPLE_CHARS = 1000
+#: Fewer letters than this (title and text together) cannot outvote a prior.
+SHORT_LETTERS = 20
+#: The prior wins when its probability times this reaches the best language's.
+PRIOR_WEIGHT = 4.0
+#: Below this share of the probability, the text is in none of the candidate languages.
+OUT_OF_SET = 0.01
+
+#: Languages considered when the caller configures none: every language of the shared
+#: corpus plus the others common in news feeds. Wider is not free: each language added
+#: is one more that a short English or German title can be mistaken for (see
+#: bench/language.py for the cost of all of them).
+# fmt: off
+DEFAULT_LANGUAGES = frozenset({
+    "af", "ar", "bg", "bn", "ca", "cs", "da", "de", "el", "en", "es", "et", "fa", "fi",
+    "fr", "he", "hi", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "ms", "nl", "no",
+    "pl", "pt", "ro", "ru", "sk", "sl", "sr", "sv", "th", "tr", "uk", "ur", "vi", "zh",
+})
+# fmt: on
+
+# Older or more specific codes that feeds and users write, to the code returned here.
+# Norwegian is one language for a reader: the model's Nynorsk is folded into "no".
+_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+_NO_LANGUAGE = "zxx"  # the model's label for text without linguistic content
+
+# A script that, among the languages the model knows, one language writes.
+_UNIQUE_SCRIPTS = (
+    ("th", re.compile(r"[\u0e00-\u0e7f]")),
+    ("he", re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]")),
+    ("el", re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")),
+    ("ka", re.compile(r"[\u10a0-\u10ff]")),
+    ("hy", re.compile(r"[\u0530-\u058f]")),
+    ("pa", re.compile(r"[\u0a00-\u0a7f]")),
+    ("gu", re.compile(r"[\u0a80-\u0aff]")),
+    ("or", re.compile(r"[\u0b00-\u0b7f]")),
+    ("ta", re.compile(r"[\u0b80-\u0bff]")),
+    ("te", re.compile(r"[\u0c00-\u0c7f]")),
+    ("kn", re.compile(r"[\u0c80-\u0cff]")),
+    ("ml", re.compile(r"[\u0d00-\u0d7f]")),
+    ("si", re.compile(r"[\u0d80-\u0dff]")),
+    ("lo", re.compile(r"[\u0e80-\u0eff]")),
+    ("my", re.compile(r"[\u1000-\u109f]")),
+    ("km", re.compile(r"[\u1780-\u17ff]")),
+)
+# Kana without U+30FB (the katakana middle dot, which Chinese text borrows).
+_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+#: One CJK character weighs as much as this many letters of an alphabet (a Chinese word
+#: is one or two characters, an English one five letters and a space).
+CJK_WEIGHT = 3
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+
+# --- double-encoded UTF-8 -------------------------------------------------------------
+# UTF-8 bytes read as windows-1252 (or Latin-1): each multi-byte sequence became a lead
+# character in U+00C2-U+00F4 followed by "continuation" characters, those that
+# windows-1252/Latin-1 give for bytes 0x80-0xBF. The bytes windows-1252 leaves undefined
+# arrive as C1 controls, which the parser strips: those sequences stay broken, and their
+# orphaned lead characters are dropped (the word loses a letter, the language survives).
+
+
+def _byte_map() -> dict[str, int]:
+    table: dict[str, int] = {}
+    for byte in range(0x80, 0x100):
+        table[chr(byte)] = byte  # the Latin-1 view, and C1 controls cp1252 leaves alone
+        with contextlib.suppress(UnicodeDecodeError):  # 0x81 0x8d 0x8f 0x90 0x9d
+            table[bytes([byte]).decode("cp1252")] = byte
+    return table
+
+
+_TO_BYTE = _byte_map()
+_CONT = "".join(sorted(re.escape(ch) for ch, b in _TO_BYTE.items() if 0x80 <= b <= 0xBF))
+_MOJIBAKE = re.compile(
+    f"[\u00c2-\u00df][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}|[\u00f0-\u00f4][{_CONT}]{{3}}"
+)
+# a lead character whose continuation was lost: next to a repaired (non-Latin) character,
+# or alone between spaces
+_ORPHAN_LEAD = re.compile(
+    "(?<=[^\x00-\u024f\\s])[\u00c2-\u00f4]|[\u00c2-\u00f4](?=[^\x00-\u024f])"
+    "|(?<=\\s)[\u00c2-\u00f4](?=\\s)"
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _undo_sequence(match: re.Match[str]) -> str:
+    try:
+        return bytes(_TO_BYTE[ch] for ch in match.group()).decode("utf-8")
+    except UnicodeDecodeError:
+        return match.group()
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded as windows-1252; other text comes back unchanged.
+
+    Only when the pattern dominates the non-ASCII characters: genuine text has the odd
+    pair that looks like a sequence (German ``ß“``, French ``É»``), never many.
+    """
+    if text.isascii():
+        return text
+    found = _MOJIBAKE.findall(text)
+    if len(found) < 2:
+        return text
+    covered = sum(len(seq) for seq in found)
+    if covered < 0.5 * len(_NON_ASCII.findall(text)):
+        return text
+    repaired = _MOJIBAKE.sub(_undo_sequence, text)
+    return _ORPHAN_LEAD.sub("", repaired)
+
+
+# --- codes, the model -----------------------------------------------------------------
+
+
+def normalise_code(code: str | None) -> str | None:
+    """``"en-US"``, ``"NB"``, ``"iw"`` -> ``"en"``, ``"no"``, ``"he"``; junk -> None."""
+    if not code:
+        return None
+    code = code.strip().lower()[:2]
+    if len(code) != 2 or not code.isalpha():
+        return None
+    return _ALIASES.get(code, code)
+
+
+_lock = threading.Lock()
+_identifier: LanguageIdentifier | None = None
+
+
+def _model() -> LanguageIdentifier:
+    global _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _identifier
+
+
+def warm_up(languages: Iterable[str] | None = None) -> None:
+    """Load the model now (a worker process calls this once, before its first article).
+
+    ``languages`` is accepted for symmetry with :func:`detect_language`: one model
+    serves every language set, so it changes nothing.
+    """
+    del languages
+    _model().rank("warm up")
+
+
+def supported_languages() -> frozenset[str]:
+    """Every code :func:`detect_language` can return from text (not only from a prior)."""
+    labels = (normalise_code(label) for label in _model().labels if len(label) == 2)
+    return frozenset(label for label in labels if label)
+
+
+def _probabilities(sample: str) -> dict[str, float]:
+    """Language -> probability over everything the model knows, codes normalised."""
+    found: dict[str, float] = {}
+    for label, probability in _model().rank(sample):
+        code = normalise_code(label) if len(label) == 2 else label
+        if code:
+            found[code] = found.get(code, 0.0) + probability
+    return found
+
+
+# --- detection ------------------------------------------------------------------------
+
+
+def _sample(title: str, text: str) -> str:
+    sample = f"{title}\n{text[:SAMPLE_CHARS]}" if title else text[:SAMPLE_CHARS]
+    return repair_mojibake(_URL.sub(" ", sample))
+
+
+def _letters(sample: str) -> int:
+    return sum(map(str.isalpha, sample))
+
+
+def _by_script(sample: str, letters: int, prior: str | None) -> str | None:
+    """The language a dominant single-language script gives away, else None."""
+    if sample.isascii():
+        return None
+    han = len(_HAN.findall(sample))
+    kana = len(_KANA.findall(sample))
+    hangul = len(_HANGUL.findall(sample))
+    cjk = han + kana + hangul
+    if cjk and CJK_WEIGHT * cjk >= letters - cjk:
+        if hangul >= kana and 4 * hangul >= cjk:
+            return "ko"
+        if kana >= 2 or (kana and 10 * kana >= cjk):
+            return "ja"
+        if prior in ("ja", "ko"):  # kanji-only headline; Hanja
+            return prior
+        return "zh"
+    for code, pattern in _UNIQUE_SCRIPTS:
+        if 2 * len(pattern.findall(sample)) > letters:
+            return code
+    return None
+
+
+def _candidates(languages: Iterable[str] | None, prior: str | None) -> set[str]:
+    wanted = DEFAULT_LANGUAGES if languages is None else languages
+    codes = {normalise_code(code) for code in wanted}
+    codes.discard(None)
+    if not codes:
+        codes = set(DEFAULT_LANGUAGES)
+    if prior:
+        codes.add(prior)
+    return codes  # type: ignore[return-value]
+
+
+def _decide(sample: str, prior: str | None, languages: Iterable[str] | None) -> str:
+    letters = _letters(sample)
+    if not letters:
+        return prior or ""
+    by_script = _by_script(sample, letters, prior)
+    if by_script:
+        return by_script
+    everything = _probabilities(sample)
+    top = max(everything, key=everything.__getitem__)
+    candidates = {code: everything.get(code, 0.0) for code in _candidates(languages, prior)}
+    total = sum(candidates.values())
+    if total < OUT_OF_SET and len(top) == 2:
+        return top  # in none of the configured languages: say which it is
+    best = max(candidates, key=candidates.__getitem__)
+    if prior and prior != best and prior in candidates:
+        if letters < SHORT_LETTERS or top == _NO_LANGUAGE:
+            return prior
+        if candidates[prior] * PRIOR_WEIGHT >= candidates[best]:
+            return prior
+    return best
+
+
+def detect_language(
+    text: str,
+    *,
+    title: str = "",
+    prior: str | None = None,
+    languages: frozenset[str] | None = None,
+) -> str:
+    """ISO 639-1 code of the article's language. `prior` (feed/entry declared language or
+    the feeds.toml hint, already 2 letters or None) wins when the text is too short or the
+    detector is unsure. Returns "" only when there is no text and no prior."""
+    return _decide(_sample(title or "", text or ""), normalise_code(prior), languages)
+
+
+def detect_feed_language(
+    entries: Iterable[tuple[str, str]],
+    *,
+    prior: str | None = None,
+    languages: frozenset[str] | None = None,
+) -> str:
+    """The language a feed's entries, ``(title, text)`` pairs, are mostly written in.
+
+    The prior for those entries when neither the feed nor feeds.toml declares one: a
+    three-word title ("Food for fungi") cannot be told from Norwegian alone, but forty
+    of them together can. Reads the titles and the start of the texts, in order, up to
+    :data:`FEED_SAMPLE_CHARS`: one detection per feed.
+    """
+    parts: list[str] = []
+    size = 0
+    for title, text in entries:
+        part = f"{title}\n{(text or '')[:FEED_TEXT_CHARS]}"
+        parts.append(part)
+        size += len(part) + 1
+        if size >= FEED_SAMPLE_CHARS:
+            break
+    sample = repair_mojibake(_URL.sub(" ", "\n".join(parts)[:FEED_SAMPLE_CHARS]))
+    return _decide(sample, normalise_code(prior), languages)
