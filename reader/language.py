@@ -29,8 +29,9 @@ feeds, 4,540 items in 22 languages):
    :data:`OUT_OF_SET` of the probability) gets the language it is in: restricting is
    there to avoid confusing *similar* languages, not to mislabel a Russian article.
 6. The prior is a weight on its probability: it wins when its probability times
-   :data:`PRIOR_WEIGHT` reaches the best one's, always when the text has fewer than
-   :data:`SHORT_LETTERS` letters or no linguistic content.
+   :data:`PRIOR_WEIGHT` reaches the best one's, and on a text of fewer than
+   :data:`SHORT_LETTERS` letters or without linguistic content (``IMG_0663.JPG``)
+   unless the text is in another script.
 
 7. A feed that declares no language still has one: :func:`detect_feed_language` reads
    the start of all its entries at once and gives a prior for each (on the corpus, 99.45%
@@ -58,8 +59,11 @@ FEED_TEXT_CHARS = 100
 FEED_SAMPLE_CHARS = 1000
 #: Fewer letters than this (title and text together) cannot outvote a prior.
 SHORT_LETTERS = 20
-#: The prior wins when its probability times this reaches the best language's.
+#: The prior wins when its probability times this reaches the best language's ...
 PRIOR_WEIGHT = 4.0
+#: ... and this for short texts: always, unless the text is in a script the prior's
+#: language does not use (its probability is then 1e-7 or less: "Привет мир" is not "en").
+PRIOR_WEIGHT_SHORT = 1000.0
 #: Below this share of the probability, the text is in none of the candidate languages.
 OUT_OF_SET = 0.01
 
@@ -277,10 +281,12 @@ def _decide(sample: str, prior: str | None, languages: Iterable[str] | None) -> 
     if total < OUT_OF_SET and len(top) == 2:
         return top  # in none of the configured languages: say which it is
     best = max(candidates, key=candidates.__getitem__)
-    if prior and prior != best and prior in candidates:
-        if letters < SHORT_LETTERS or top == _NO_LANGUAGE:
-            return prior
-        if candidates[prior] * PRIOR_WEIGHT >= candidates[best]:
+    if prior and prior != best:
+        short = letters < SHORT_LETTERS or top == _NO_LANGUAGE
+        if prior not in everything:  # a language the model does not know: no evidence
+            return prior if short else best
+        weight = PRIOR_WEIGHT_SHORT if short else PRIOR_WEIGHT
+        if candidates[prior] * weight >= candidates[best]:
             return prior
     return best
 

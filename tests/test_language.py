@@ -130,10 +130,22 @@ def test_prior_codes_are_normalised():
     assert detect_language("", prior="x") == ""
 
 
-def test_unknown_prior_only_decides_without_text():
+def test_a_prior_in_another_script_loses_even_on_short_text():
+    assert detect_language("", title="Привет мир", prior="en") == "ru"
+    assert detect_language("", title="مرحبا بالعالم", prior="en") == "ar"
+    # a Latin-script name in a Russian feed keeps the feed's language
+    assert detect_language("", title="iPhone 15 Pro", prior="ru") == "ru"
+
+
+def test_a_wrong_prior_loses_on_real_text():
     # Kannada is written in its own script; a declared "kn" on English text is wrong
     text = "Launched with a 3.0 Litre engine in 4x2 and 4x4 variants in Automatic Transmission."
     assert detect_language(text, title="ISUZU launches a premium SUV", prior="kn") == "en"
+
+
+def test_a_prior_the_model_does_not_know():
+    assert detect_language("", title="v1.2", prior="yi") == "yi"
+    assert detect_language(ENGLISH, title="Pension reform bill", prior="yi") == "en"
 
 
 def test_a_feed_of_short_titles_gives_its_items_a_prior():
