@@ -100,11 +100,81 @@ _DROP_TAGS = [
     "head",
     "title",
     "figcaption",  # photo captions and credits are not article text
+    "audio",  # what is inside is fallback text: "your browser does not support..."
+    "video",
+    "rt",  # ruby annotations: 漢字<rt>かんじ</rt> would read 漢字かんじ
+    "rp",
 ]
+#: Elements that start and end a paragraph (a blank line either side).
 _BLOCK_TAGS = (
-    "p,div,section,article,header,footer,main,aside,blockquote,pre,ul,ol,dl,dt,dd,table,tr,"
-    "h1,h2,h3,h4,h5,h6,figure,address,hr,details,summary,center"
+    "p,div,section,article,header,footer,main,aside,blockquote,ul,ol,dl,table,"
+    "h1,h2,h3,h4,h5,h6,figure,address,hr,details,summary,center,caption,fieldset,pre"
 )
+#: Elements that are a line of their own inside a paragraph: a table row, a term.
+_LINE_TAGS = "tr,dt,dd"
+#: Blocks inside a list item stay lines of that item (a <p> in an <li>, a nested list):
+#: a paragraph break there would cut the item from its bullet.
+_BLOCKS_IN_ITEMS = ",".join(f"li {tag}" for tag in _BLOCK_TAGS.split(","))
+#: Tags that make a fragment "laid out": its source newlines are then just spaces, as in
+#: a browser. A fragment without any is plain text wearing an <a> or an entity, and its
+#: newlines are the author's line breaks.
+_LAYOUT = re.compile(
+    r"<(?:p|div|br|li|h[1-6]|blockquote|table|tr|td|th|pre|ul|ol|dl|dd|dt|hr|section|"
+    r"article|header|footer|figure|aside|main|address|center|details|summary)[\s/>]",
+    re.IGNORECASE,
+)
+#: A blank line in the source is the author's paragraph break even where HTML would
+#: ignore it: hand-written and CMS HTML put paragraphs of plain text beside the tags.
+_BLANK_LINE = re.compile(r"\n[ \t\r\f]*\n[ \t\n\r\f]*")
+#: In text outside any element, a line that ends a sentence ends a line (Slashdot's
+#: story text, then its share links in a <div>); other source line breaks are wrapping.
+_LOOSE_LINE_END = re.compile(r"(?<=[.!?…:;\"”»)\]。！？])[ \t\r\f]*\n")
+
+# Layout becomes sentinel characters while lexbor's text is read, and text afterwards:
+# C0 controls, so any that the feed itself carried are removed first (they never
+# survive clean_block anyway), and whitespace around them is decided in one place.
+_PARA = "\x1e"  # paragraph break
+_LINE = "\x1d"  # line break that does not add up (list items, rows): many make one
+_BR = "\x1f"  # <br>: one is a line break, two or more in a row a paragraph break
+_CELL = "\x1c"  # end of a table cell
+_SENTINEL_CHARS = re.compile("[\x1c-\x1f]")
+_SENTINEL_REFERENCE = re.compile(r"&#(?:0*(?:28|29|30|31)|[xX]0*1[c-fC-F]);?")
+_SEPARATOR_RUN = re.compile(r"[ \x1c-\x1f]*[\x1c-\x1f][ \x1c-\x1f]*")
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # what HTML collapses (not NBSP: that is content)
+_HTML_SPACE_KEEP_LINES = re.compile(r"[ \t\r\f]+")
+# A source line break between two CJK characters is no space at all (CSS Text 3
+# "segment break transformation"): 日本語の<newline>文章 reads 日本語の文章.
+_CJK = (
+    "\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f"
+)
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_CJK_LINE_BREAK = re.compile(f"([{_CJK}])[ \\t\\r\\f]*\\n[ \\t\\n\\r\\f]*(?=[{_CJK}])")
+_LONE_MARKER = re.compile(r"^((?:•|\d{1,4}\.))\n+", re.MULTILINE)  # "•" then its text
+_SOFT_HYPHEN = "\u00ad"
+_FOOTNOTE_BACKLINKS = (
+    'a[href^="#fnr"],a[href^="#fnref"],a[rev="footnote"],a.footnoteBackLink,'
+    "a.footnote-backref,a.reversefootnote"
+)
+
+# Mojibake: UTF-8 bytes decoded once too often as Windows-1252/Latin-1 ("cafÃ©",
+# "itâ€™s"), common in feeds whose CMS re-encodes stored text. One UTF-8 sequence at a
+# time (lead then continuation "bytes"), so text in other scripts around it is untouched.
+_CP1252_HIGH = "€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ"
+_AS_BYTE = {ch: 0x80 + i for i, ch in enumerate(_CP1252_HIGH)}
+_AS_BYTE.update({chr(b): b for b in range(0xA0, 0x100)})
+_CONT = "[" + re.escape(_CP1252_HIGH) + "\u00a0-\u00bf]"
+_HIGH_LATIN = re.compile("[" + re.escape(_CP1252_HIGH) + "\u00a0-\u00ff]")
+_MOJIBAKE = re.compile(
+    f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}"
+)
+
+#: Deeper nesting than this is flattened before parsing: real articles never get close,
+#: and HTML parsers degrade badly on it (lexbor goes quadratic, libxml2 drops the text).
+MAX_HTML_DEPTH = 256
+#: HTML beyond this many characters per entry is not read (the text would not be shown).
+MAX_HTML_CHARS = 2_000_000
+
 _VOID_TAGS = frozenset(
     [
         "area",
@@ -123,30 +193,76 @@ _VOID_TAGS = frozenset(
         "wbr",
     ]
 )
+#: Elements the parser closes itself when the same kind starts again: they never nest
+#: directly, so they do not count towards MAX_HTML_DEPTH.
+_SELF_CLOSING_KINDS = frozenset(
+    ["p", "li", "td", "th", "tr", "dt", "dd", "option", "thead", "tbody", "tfoot", "rt", "rp"]
+)
+_NOT_NESTING = _VOID_TAGS | _SELF_CLOSING_KINDS
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!]|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
-
-#: Deeper nesting than this is flattened before parsing: real articles never get close,
-#: and HTML parsers degrade badly on it (lexbor goes quadratic, libxml2 drops the text).
-MAX_HTML_DEPTH = 256
-#: HTML beyond this many characters per entry is not read (the text would not be shown).
-MAX_HTML_CHARS = 2_000_000
 
 
 def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.search(text))
 
 
+def _unmojibake(match: re.Match[str]) -> str:
+    try:
+        return bytes(_AS_BYTE[ch] for ch in match.group()).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return match.group()
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as Windows-1252 ("Ã©" -> "é", "â€™" -> "’"), sequence by sequence.
+
+    A sequence is only replaced when its "bytes" decode as UTF-8, which real text in
+    Latin scripts practically never does ("Ã" then "©" is not French).
+    """
+    if "Ã" not in text and "â€" not in text and "Â" not in text and "Ð" not in text:
+        return text  # the cheap test: nearly all mojibake carries one of these
+    # Text in a legacy encoding read as Latin-1 (EUC-KR, TIS-620, Windows-1255...) is
+    # nearly all high Latin-1 letters and matches here and there by chance: leave it.
+    # Mojibake of a Latin-script language (and text mixing it with correct letters, as
+    # when a CMS re-encoded only some fields) has far fewer of them.
+    high = len(_HIGH_LATIN.findall(text))
+    if high > 0.3 * sum(ch.isalpha() for ch in text):
+        covered = sum(map(len, _MOJIBAKE.findall(text)))
+        if covered < 0.5 * high:
+            return text
+    return _MOJIBAKE.sub(_unmojibake, text)
+
+
+def _too_deep(markup: str, max_depth: int) -> bool:
+    depth = 0
+    for closing, name, self_closing in _TAG.findall(markup):
+        if self_closing or name.lower() in _NOT_NESTING:
+            continue
+        if closing:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > max_depth:
+                return True
+    return False
+
+
 def _limit_depth(markup: str, max_depth: int = MAX_HTML_DEPTH) -> str:
-    """Drop opening/closing tags nested deeper than ``max_depth``; text is kept."""
-    if markup.count("<") < max_depth:
+    """Drop opening/closing tags nested deeper than ``max_depth``; text is kept.
+
+    Tags that the parser closes by itself when the same tag comes again (``<p>``,
+    ``<li>``, ``<td>``...) are not counted: unclosed, as in much hand-written HTML, they
+    do not nest, and counting them would flatten long, well-behaved articles.
+    """
+    if markup.count("<") < max_depth or not _too_deep(markup, max_depth):
         return markup
     depth = 0
     out: list[str] = []
     last = 0
     for match in _TAG.finditer(markup):
         closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
-        if name in _VOID_TAGS or self_closing:
+        if name in _NOT_NESTING or self_closing:
             continue
         if closing:
             if depth > max_depth:
@@ -164,35 +280,129 @@ def _limit_depth(markup: str, max_depth: int = MAX_HTML_DEPTH) -> str:
     return "".join(out)
 
 
+def _separator(match: re.Match[str]) -> str:
+    run = match.group()
+    if _PARA in run or run.count(_BR) > 1:
+        return "\n\n"
+    if _BR in run or _LINE in run:
+        return "\n"
+    return " | "  # only cell ends: between two cells of a row
+
+
+def _drop_footnote_links(tree, markup: str) -> None:
+    """Footnote markers and back-links: "the end.<sup>1</sup>" would read "the end.1"."""
+    if "<sup" in markup or "<SUP" in markup:
+        for link in tree.css('sup > a[href^="#"]'):
+            parent = link.parent
+            if parent is not None:
+                parent.decompose()
+    if "#fn" in markup or "footnote" in markup:
+        for link in tree.css(_FOOTNOTE_BACKLINKS):  # the "↩" back to the marker
+            link.decompose()
+
+
+def _mark_layout(tree, markup: str) -> None:
+    """Put sentinels where the layout breaks lines; drop what is not article text."""
+    for node in tree.css("br"):
+        node.insert_after(_BR)
+    if "<pre" in markup or "<PRE" in markup:
+        # preformatted text keeps its line breaks: they become <br>s before all
+        # whitespace is collapsed (indentation is lost; a terminal reader can live with it)
+        for node in tree.css("pre"):
+            node.replace_with(_PARA + node.text(deep=True).replace("\n", _BR) + _PARA)
+    in_items: set[int] = set()
+    numbered: set[int] = set()
+    if "<li" in markup or "<LI" in markup:
+        in_items = {node.mem_id for node in tree.css(_BLOCKS_IN_ITEMS)}
+        if "<ol" in markup or "<OL" in markup:
+            for ol in tree.css("ol"):
+                try:
+                    number = int((ol.attributes.get("start") or "1").strip())
+                except ValueError:
+                    number = 1
+                for item in ol.iter():
+                    if item.tag == "li":
+                        item.insert_before(f"{_LINE}{number}. ")
+                        numbered.add(item.mem_id)
+                        number += 1
+        for item in tree.css("li"):
+            if item.mem_id not in numbered:
+                item.insert_before(_LINE + "• ")
+            item.insert_after(_LINE)
+    for node in tree.css(_BLOCK_TAGS):
+        mark = _LINE if node.mem_id in in_items else _PARA
+        node.insert_before(mark)
+        node.insert_after(mark)
+    for node in tree.css(_LINE_TAGS):
+        node.insert_before(_LINE)
+        node.insert_after(_LINE)
+    for node in tree.css("td,th"):
+        node.insert_after(_CELL)
+
+
+def _mark_loose_lines(root) -> None:
+    """Line breaks in text that sits directly in the fragment, outside any element."""
+    loose = [
+        node
+        for node in root.iter(include_text=True)
+        if node.is_text_node and "\n" in (node.text_content or "")
+    ]
+    for node in loose:
+        value = _BLANK_LINE.sub(_PARA, node.text_content)
+        node.replace_with(_LOOSE_LINE_END.sub(_BR, value))
+
+
 def html_to_text(markup: str | None) -> str:
     """Readable plain text from an HTML fragment: paragraphs separated by a blank line.
 
-    Scripts, styles, navigation, forms and captions are dropped; entities decoded;
-    list items and line breaks kept as lines; whitespace normalised in every script.
+    Read the way a browser lays it out: source line breaks and runs of spaces are one
+    space (none between two CJK characters), block elements are paragraphs, ``<br>`` a
+    line break (two of them a paragraph break), list items are lines with "• " or their
+    number, table rows are lines with " | " between cells, ``<pre>`` keeps its lines.
+    Scripts, styles, navigation, forms, captions, media fallbacks, ruby readings and
+    footnote markers are dropped; entities decoded; mojibake repaired. A fragment
+    with no layout at all (plain text with a link or an entity in it) keeps its lines.
     """
     if not markup:
         return ""
     if not looks_like_html(markup):
-        return clean_block(markup)
+        return clean_block(repair_mojibake(markup))
     from selectolax.lexbor import LexborHTMLParser
 
-    markup = _limit_depth(markup[:MAX_HTML_CHARS])
+    markup = markup[:MAX_HTML_CHARS]
+    if _SENTINEL_CHARS.search(markup):
+        markup = _SENTINEL_CHARS.sub("", markup)
+    if "&#" in markup:  # nor may a character reference make one
+        markup = _SENTINEL_REFERENCE.sub("", markup)
+    markup = _limit_depth(markup)
+    laid_out = _LAYOUT.search(markup) is not None
     tree = LexborHTMLParser(markup)
     tree.strip_tags(_DROP_TAGS)
-    for node in tree.css(_BLOCK_TAGS):
-        node.insert_before("\n\n")
-        node.insert_after("\n\n")
-    for node in tree.css("li"):
-        node.insert_before("\n")
-        node.insert_after("\n")
-    for node in tree.css("br"):
-        node.insert_after("\n")
-    for node in tree.css("td,th"):
-        node.insert_after(" ")
+    _drop_footnote_links(tree, markup)
     root = tree.body if tree.body is not None else tree.root
     if root is None:
         return ""
-    return clean_block(root.text(deep=True, separator=""))
+    if laid_out:
+        _mark_layout(tree, markup)
+        _mark_loose_lines(root)
+    text = root.text(deep=True, separator="")
+    if laid_out:
+        if "\n" in text:
+            text = _BLANK_LINE.sub(_PARA, text)
+            if _HAS_CJK.search(text):
+                text = _CJK_LINE_BREAK.sub(r"\1", text)
+        text = _HTML_SPACE.sub(" ", text)
+        text = _SEPARATOR_RUN.sub(_separator, text)
+    else:
+        text = _HTML_SPACE_KEEP_LINES.sub(" ", text)
+    if _SOFT_HYPHEN in text:
+        text = repair_mojibake(text).replace(_SOFT_HYPHEN, "")
+    else:
+        text = repair_mojibake(text)
+    text = clean_block(text)
+    if "\n" in text and ("•" in text or ". " in text):
+        text = _LONE_MARKER.sub(r"\1 ", text)
+    return text
 
 
 def html_to_inline(markup: str | None, *, max_length: int | None = None) -> str:
