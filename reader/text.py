@@ -220,8 +220,8 @@ def repair_mojibake(text: str) -> str:
     A sequence is only replaced when its "bytes" decode as UTF-8, which real text in
     Latin scripts practically never does ("Ã" then "©" is not French).
     """
-    if "Ã" not in text and "â€" not in text and "Â" not in text and "Ð" not in text:
-        return text  # the cheap test: nearly all mojibake carries one of these
+    if not _MOJIBAKE.search(text):
+        return text
     # Text in a legacy encoding read as Latin-1 (EUC-KR, TIS-620, Windows-1255...) is
     # nearly all high Latin-1 letters and matches here and there by chance: leave it.
     # Mojibake of a Latin-script language (and text mixing it with correct letters, as

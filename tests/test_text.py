@@ -129,6 +129,8 @@ def test_ideographic_space_and_fullwidth_text() -> None:
         ("VIDÃ‰O - Le cÃ©lÃ¨bre chef", "VIDÉO - Le célèbre chef"),
         ("Brøndby forsøger. PÃ¥ grund af", "Brøndby forsøger. På grund af"),  # mixed
         ("Ð’ ÐœÐ¾Ñ\x81ÐºÐ²Ðµ", "В Москве"),
+        ("Î•Î»Î»Î·Î½Î¹ÎºÎ¬", "Ελληνικά"),
+        ("æ—¥æœ¬èªž", "日本語"),
     ],
 )
 def test_mojibake_is_repaired(broken: str, fixed: str) -> None:
