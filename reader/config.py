@@ -52,6 +52,20 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class LanguageSettings:
+    expected: tuple[str, ...] = ()
+    """Languages you read (ISO 639-1); detection chooses among them. Empty: ~50 common ones."""
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    window_days: float = 4.0
+    """Only articles this close in time can report the same story."""
+    threshold: float = 0.54
+    """Similarity (adjusted cosine) from which two articles are related."""
+
+
+@dataclass(frozen=True)
 class UISettings:
     language: str = "en"
     """Labels of the app: "en" or "ja"."""
@@ -98,8 +112,17 @@ class Config:
     halflife: HalfLifeHours = field(default_factory=HalfLifeHours)
     importance: ImportanceSettings = field(default_factory=ImportanceSettings)
     ui: UISettings = field(default_factory=UISettings)
+    language: LanguageSettings = field(default_factory=LanguageSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     views: tuple[ViewConfig, ...] = ()
     keys: tuple[tuple[str, str], ...] = ()  # (action, keys) from [keys]
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The expected languages, plus every feed's `lang` hint (empty: no restriction)."""
+        if not self.language.expected:
+            return frozenset()
+        return frozenset(self.language.expected) | {f.lang for f in self.feeds if f.lang}
 
     def feed_by_name(self, name: str) -> FeedConfig | None:
         for feed in self.feeds:
@@ -118,6 +141,8 @@ SECTIONS: dict[str, type] = {
     "halflife": HalfLifeHours,
     "importance": ImportanceSettings,
     "ui": UISettings,
+    "language": LanguageSettings,
+    "cluster": ClusterSettings,
 }
 
 #: Actions that [keys] can rebind (the app's key help lists them with their defaults).
@@ -492,6 +517,15 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     if len(sections["ui"].quick_tags) > 9:
         errors.fail("quick_tags in [ui]: at most 9 (keys 1-9)", "ui", 0, "quick_tags")
     _positive(errors, "ui", sections["ui"], "poll")
+    _positive(errors, "cluster", sections["cluster"], "window_days", "threshold")
+    for code in sections["language"].expected:
+        if not _LANG.match(code) or len(code) != 2:
+            errors.fail(
+                f"expected in [language]: {code!r} is not an ISO 639-1 code",
+                "language",
+                0,
+                "expected",
+            )
     views = _views(data.get("view", []), errors)
     keys = _keys(data.get("keys", {}), errors)
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from reader.config import Config, FeedConfig
-from reader.enrich import FeedContext, build_article
+from reader.enrich import FeedContext
 from reader.errors import ParseError
 from reader.fetch import FetchRequest, FetchResult
 from reader.ids import article_id, content_hash
-from reader.models import FeedRecord, ParsedFeed
+from reader.models import Article, FeedRecord
 from reader.schedule import is_due, next_due_after_failure, next_due_after_success
 from reader.store import Store
 
@@ -82,28 +82,89 @@ class RefreshReport:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What a parsed feed says about itself (its entries travel as articles)."""
+
+    title: str
+    link: str
+    lang: str | None
+    ttl_minutes: int | None
+    entries: int
+    warning: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Parsed:
-    feed: ParsedFeed | None
-    error: str | None
+    meta: FeedMeta | None
+    articles: tuple[tuple[Article, str], ...] = ()  # new or changed: (article, body)
+    error: str | None = None
 
 
-def parse_job(body: bytes, url: str, headers: dict[str, str]) -> _Parsed:
-    """Worker entry point: plain data in, plain data out (feedparser objects don't pickle)."""
-    try:
-        return _Parsed(feed=parse_feed_bytes(body, url, headers), error=None)
-    except ParseError as exc:
-        return _Parsed(feed=None, error=str(exc))
-    except Exception as exc:  # a parser bug must cost one feed, not the refresh
-        return _Parsed(feed=None, error=f"parser crashed: {type(exc).__name__}: {exc}")
+def parse_job(
+    body: bytes,
+    url: str,
+    headers: dict[str, str],
+    feed: FeedConfig,
+    name: str | None,
+    known: dict[str, str],
+    config: Config,
+    collected: float,
+) -> _Parsed:
+    """Worker entry point: parse, then enrich the entries that are new or changed.
 
-
-def parse_feed_bytes(body: bytes, url: str, headers: dict[str, str]) -> ParsedFeed:
+    Plain data in and out (feedparser's objects don't pickle). ``known`` maps the
+    feed's stored article ids to their content hashes: unchanged entries cost no
+    enrichment.
+    """
+    from reader.enrich import enrich
     from reader.parse import parse_feed
 
-    return parse_feed(body, url, headers)
+    try:
+        parsed = parse_feed(body, url, headers)
+    except ParseError as exc:
+        return _Parsed(meta=None, error=str(exc))
+    except Exception as exc:  # a parser bug must cost one feed, not the refresh
+        return _Parsed(meta=None, error=f"parser crashed: {type(exc).__name__}: {exc}")
+    display = feed.name or parsed.title or name or feed_display_name(feed, None)
+    lang_hint = feed.lang or parsed.lang
+    if lang_hint is None and parsed.entries:
+        from reader.language import detect_feed_language
+
+        # a feed that declares no language gets one detection over all its items, as
+        # the prior for each item's own detection (short titles decide poorly alone)
+        lang_hint = (
+            detect_feed_language(
+                [(e.title, e.text) for e in parsed.entries], languages=config.languages or None
+            )
+            or None
+        )
+    context = FeedContext(
+        feed=feed,
+        name=display,
+        source=feed.name or parsed.title or display,
+        lang_hint=lang_hint,
+    )
+    articles = []
+    for entry in parsed.entries:
+        if known.get(article_id(feed.key, entry.key)) == content_hash(entry):
+            continue
+        try:
+            articles.append(enrich(entry, context, config, collected))
+        except Exception as exc:  # one odd entry must not cost the feed
+            return _Parsed(meta=None, error=f"enrichment crashed: {type(exc).__name__}: {exc}")
+    meta = FeedMeta(
+        title=parsed.title,
+        link=parsed.link,
+        lang=parsed.lang,
+        ttl_minutes=parsed.ttl_minutes,
+        entries=len(parsed.entries),
+        warning=parsed.warning,
+    )
+    return _Parsed(meta=meta, articles=tuple(articles))
 
 
 def _warm() -> None:
+    import reader.enrich
     import reader.parse  # noqa: F401
 
 
@@ -116,7 +177,8 @@ class _Landed:
 
     feed: FeedConfig
     fetched: FetchResult
-    parsed: ParsedFeed | None = None
+    meta: FeedMeta | None = None
+    articles: tuple[tuple[Article, str], ...] = ()
     error: str | None = None
 
 
@@ -203,18 +265,18 @@ def _record_after(
                 max_backoff_minutes=settings.max_backoff,
             ),
         )
-    parsed = landed.parsed
+    meta = landed.meta
     changes = dict(common)
-    if parsed is not None:
+    if meta is not None:
         changes.update(
-            title=parsed.title or record.title,
-            link=parsed.link or record.link,
-            lang=parsed.lang or record.lang,
-            ttl_minutes=parsed.ttl_minutes,
+            title=meta.title or record.title,
+            link=meta.link or record.link,
+            lang=meta.lang or record.lang,
+            ttl_minutes=meta.ttl_minutes,
             body_hash=fetched.body_hash,
             article_count=total,
         )
-        changes["name"] = feed.name or parsed.title or common["name"]
+        changes["name"] = feed.name or meta.title or common["name"]
     url = fetched.permanent_url or record.url or feed.url
     if not fetched.not_modified and fetched.body is not None:
         changes.update(etag=fetched.etag, last_modified=fetched.last_modified)
@@ -238,48 +300,59 @@ def _record_after(
 
 
 def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> list[FeedOutcome]:
-    """Write one batch of landed feeds into the store; one outcome per feed."""
+    """Store one batch of landed feeds; one outcome per feed.
+
+    Story vectors are computed first, without the lock; then, under it, articles are
+    added (re-checked against the catalog: another refresh may have stored them
+    meanwhile), related to recent ones and scored, and everything is written at once.
+    """
+    from reader.rank import embed, place
+
+    # Only articles within the clustering window of now can join a story with what
+    # arrives from now on: older ones (a feed's archive on its first fetch) get no vector.
+    horizon = now - config.cluster.window_days * 86400
+    fresh = [
+        pair
+        for landed in batch
+        if landed.error is None
+        for pair in landed.articles
+        if pair[0].when >= horizon
+    ]
+    vectors = dict(zip((a.id for a, _b in fresh), embed(fresh), strict=True))
+    states = store.states()
     outcomes: list[FeedOutcome] = []
     with store.writing() as writer:
+        added: list[tuple[Article, bytes | None]] = []
         for landed in batch:
             feed = landed.feed
             record = writer.feeds.get(feed.key)
             fetched = landed.fetched
-            new = updated = 0
             error = landed.error or fetched.error
-            parsed = landed.parsed
-            if error is None and parsed is not None:
-                name = feed.name or parsed.title or feed_display_name(feed, record)
-                context = FeedContext(
-                    feed=feed,
-                    name=name,
-                    source=feed.name or parsed.title or name,
-                    lang_hint=feed.lang or parsed.lang,
-                )
-                for entry in parsed.entries:
-                    known = writer.known(article_id(feed.key, entry.key))
-                    if known is not None and known[1] == content_hash(entry):
-                        continue
-                    article = build_article(entry, context, collected=now)
+            new = updated = 0
+            if error is None:
+                for article, body in landed.articles:
+                    known = writer.known(article.id)
+                    if known is not None and known[1] == article.content_hash:
+                        continue  # stored meanwhile by another process
                     if known is not None:
                         previous = writer.article(article.id)
                         if previous is not None:  # keep when it was first collected
-                            article = article.with_(collected=previous.collected)
+                            article = article.with_(
+                                collected=previous.collected, related=previous.related
+                            )
                         updated += 1
                     else:
                         new += 1
-                    writer.add(article, entry.text)
-            total = (
-                len(parsed.entries)
-                if parsed is not None
-                else (record.article_count if record else 0)
-            )
+                    vector = vectors.get(article.id)
+                    added.append((writer.add(article, body, vector), vector))
+            meta = landed.meta
+            total = meta.entries if meta is not None else (record.article_count if record else 0)
             writer.put_feed(_record_after(config, feed, record, landed, now, new=new, total=total))
             if error is not None:
                 status = "error"
             elif fetched.not_modified:
                 status = "not-modified"
-            elif parsed is None:
+            elif meta is None:
                 status = "unchanged"
             else:
                 status = "ok"
@@ -290,16 +363,30 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
                     status=status,
                     new=new,
                     updated=updated,
-                    entries=len(parsed.entries) if parsed is not None else 0,
+                    entries=meta.entries if meta is not None else 0,
                     error=error,
-                    warning=parsed.warning if parsed is not None else None,
+                    warning=meta.warning if meta is not None else None,
                     elapsed=fetched.elapsed,
                 )
             )
+        place(writer, added, config=config, states=states, now=now)
     return outcomes
 
 
 # --- the whole refresh ------------------------------------------------------------------
+
+
+def known_hashes(catalog, feed_keys) -> dict[str, dict[str, str]]:
+    """feed key -> {article id: content hash} for the feeds about to be fetched."""
+    from reader.store import FEED, HASH
+
+    numbers = {i: key for i, key in enumerate(catalog.feeds) if key in feed_keys}
+    found: dict[str, dict[str, str]] = {key: {} for key in numbers.values()}
+    for stored_id, row in catalog.articles.items():
+        key = numbers.get(row[FEED])
+        if key is not None:
+            found[key][stored_id] = row[HASH]
+    return found
 
 
 def _make_pool(workers: int, context: str) -> Executor:
@@ -307,7 +394,7 @@ def _make_pool(workers: int, context: str) -> Executor:
 
     ctx = multiprocessing.get_context(context)
     if context == "forkserver":
-        ctx.set_forkserver_preload(["reader.parse"])
+        ctx.set_forkserver_preload(["reader.parse", "reader.enrich"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
 
 
@@ -361,6 +448,7 @@ async def _refresh_async(
     settings = config.fetch
     workers = _workers(config)
     pool: Executor | None = None
+    inline = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
     landed: list[_Landed] = []
     parsing: set[asyncio.Future] = set()
     committing: asyncio.Future | None = None
@@ -369,7 +457,7 @@ async def _refresh_async(
     def executor() -> Executor | None:
         nonlocal pool
         if workers <= 1 or len(due) <= 1:
-            return None  # parse in a thread of this process
+            return inline  # parse in one thread of this process, one feed at a time
         if pool is None:
             pool = _make_pool(workers, pool_context)
         return pool
@@ -401,13 +489,28 @@ async def _refresh_async(
 
     async def parse_and_land(feed: FeedConfig, result: FetchResult) -> None:
         assert result.body is not None
+        record = records.get(feed.key)
         job = await loop.run_in_executor(
-            executor(), parse_job, result.body, result.url, result.headers
+            executor(),
+            parse_job,
+            result.body,
+            result.url,
+            result.headers,
+            feed,
+            record.name if record else None,
+            known.get(feed.key, {}),
+            config,
+            now(),
         )
-        landed.append(_Landed(feed=feed, fetched=result, parsed=job.feed, error=job.error))
+        landed.append(
+            _Landed(
+                feed=feed, fetched=result, meta=job.meta, articles=job.articles, error=job.error
+            )
+        )
         await maybe_commit()
 
     by_key = {feed.key: feed for feed in due}
+    known = known_hashes(store.catalog(), by_key)
     requests = [_request(config, feed, records.get(feed.key)) for feed in due]
     try:
         async with Fetcher(
@@ -439,5 +542,6 @@ async def _refresh_async(
     finally:
         for task in parsing:
             task.cancel()
+        inline.shutdown(wait=True, cancel_futures=True)
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

@@ -24,14 +24,15 @@ Stars from the score: >= 0.75 five (must-read), >= 0.6 four (major), >= 0.45 thr
 (important), >= 0.3 two (notable), else one (normal).
 
 The percentile is "top P%" of the article's score among its topic's articles over a
-window (30 days by default): ``P = ceil(100 * (1 + articles scoring higher) / n)``, so 1 is
-the best, ties share the better rank, and the only article of a topic is "top 100%".
+window (30 days by default): ``P = ceil(100 * (articles scoring at least as high) / n)``,
+so 1 is the best; tied articles share the lower rank (a thousand articles with the same
+score are not "top 1%"), and the only article of a topic is "top 100%".
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 STAR_THRESHOLDS = (0.30, 0.45, 0.60, 0.75)  # score needed for 2, 3, 4, 5 stars
@@ -120,5 +121,5 @@ def percentile(score: float, topic_scores_sorted: list[float]) -> int:
     n = len(topic_scores_sorted)
     if n == 0:
         return 100
-    higher = n - bisect_right(topic_scores_sorted, score)
-    return max(1, min(100, math.ceil(100 * (1 + higher) / n)))
+    at_least = n - bisect_left(topic_scores_sorted, score)
+    return max(1, min(100, math.ceil(100 * max(at_least, 1) / n)))

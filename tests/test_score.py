@@ -83,7 +83,8 @@ def test_percentile_edges():
     scores = sorted([i / 100 for i in range(100)])
     assert percentile(0.99, scores) == 1
     assert percentile(0.0, scores) == 100
-    assert percentile(0.5, [0.5, 0.5, 0.5, 0.5]) == 25  # ties share the better rank
+    assert percentile(0.5, [0.5, 0.5, 0.5, 0.5]) == 100  # all tied: nobody is on top
     tied = sorted([0.2] * 10 + [0.7] * 2 + [0.9])
-    assert percentile(0.7, tied) == 16  # 1 higher: ceil(100 * 2 / 13)
+    assert percentile(0.7, tied) == 24  # 3 score at least 0.7: ceil(100 * 3 / 13)
+    assert percentile(0.9, tied) == 8  # ceil(100 / 13)
     assert percentile(0.3, []) == 100

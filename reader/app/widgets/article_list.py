@@ -118,7 +118,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_offset.y) + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if index >= len(self.rows):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]

@@ -8,7 +8,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.app.i18n import Labels
-from reader.app.render import safe
+from reader.app.render import fit, safe
 
 
 class SidePanel(OptionList):
@@ -18,6 +18,8 @@ class SidePanel(OptionList):
     SidePanel {
         border: none;
         padding: 0;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -39,14 +41,16 @@ class SidePanel(OptionList):
         for heading, entries in sections:
             if heading:
                 options.append(Option(Text(heading, style="bold dim", no_wrap=True), disabled=True))
+            width = max((self.scrollable_content_region.width or 28) - 1, 12)
             for kind, value, unread, total in entries:
                 option_id = f"{kind}:{value}"
-                label = Text("  " if heading else "", no_wrap=True, overflow="ellipsis")
-                name = labels["all"] if kind == "all" else safe(value, 40)
-                label.append(name, style="bold" if unread else "")
-                label.append(
-                    f" {unread}" if unread else f" ({total})", style="cyan" if unread else "dim"
-                )
+                count = f"{unread}" if unread else (f"({total})" if total else "")
+                indent = "  " if heading else ""
+                name = labels["all"] if kind == "all" else safe(value, 80)
+                room = width - len(indent) - len(count) - 1
+                label = Text(indent, no_wrap=True)
+                label.append_text(fit(Text(name, style="bold" if unread else ""), room))
+                label.append(" " + count, style="cyan" if unread else "dim")
                 options.append(Option(label, id=option_id))
                 if option_id == current:
                     highlight = len(options) - 1
