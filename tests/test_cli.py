@@ -8,6 +8,7 @@ import time
 import pytest
 from filelock import FileLock
 
+from reader.config import load_config
 from tests.clitools import ROOT, Reader, feed_toml
 from tests.conftest import CORPUS
 from tests.feedserver import FeedServer, Route
@@ -212,10 +213,18 @@ def test_help_says_where_it_looked(tmp_path):
 def test_python_dash_m_and_the_example_offline_feed(tmp_path):
     reader = Reader(tmp_path)
     reader.config = ROOT / "feeds.toml"
-    run = reader("refresh", "--feed", "halflife sample")
+    samples = [f.name for f in load_config(reader.config).feeds if f.url.startswith("file:")]
+    run = reader("refresh", *(arg for name in samples for arg in ("--feed", name)))
     assert run.code == 0, run.err
     cards = reader("list", "--json").json()
-    assert len(cards) == 12 and {c["feed"] for c in cards} == {"halflife sample"}
+    assert len(cards) == 12 and {c["feed"] for c in cards} == set(samples)
+    # the sample's story: five languages, three sources, related to each other
+    aster = [c for c in cards if "Aster-7B" in c["title"]]
+    assert {c["lang"] for c in aster} == {"en", "ja", "fr", "it", "de"}
+    for c in aster:
+        assert set(c["related"]) == {a["id"] for a in aster} - {c["id"]}
+        assert c["importance"]["stars"] >= 3
+        assert c["topic"] == "Open models"
 
 
 TAGGER = """
