@@ -20,7 +20,7 @@ from reader.enrich import FeedContext
 from reader.errors import ParseError
 from reader.fetch import FetchRequest, FetchResult
 from reader.ids import article_id, content_hash
-from reader.models import Article, FeedRecord
+from reader.models import Article, FeedRecord, StateChange
 from reader.schedule import is_due, next_due_after_failure, next_due_after_success
 from reader.store import Store
 
@@ -323,6 +323,7 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
     outcomes: list[FeedOutcome] = []
     with store.writing() as writer:
         added: list[tuple[Article, bytes | None]] = []
+        created: set[str] = set()
         for landed in batch:
             feed = landed.feed
             record = writer.feeds.get(feed.key)
@@ -343,6 +344,7 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
                         updated += 1
                     else:
                         new += 1
+                        created.add(article.id)
                     vector = vectors.get(article.id)
                     added.append((writer.add(article, body, vector), vector))
             meta = landed.meta
@@ -370,7 +372,24 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
                 )
             )
         place(writer, added, config=config, states=states, now=now)
+    _auto_tag(store, batch, created)
     return outcomes
+
+
+def _auto_tag(store: Store, batch: list[_Landed], new_ids: set[str]) -> None:
+    """New articles get their feed's `tags` from feeds.toml, as tags the reader can remove.
+
+    Only ever adds, read-modify-write under the marks lock: no mark is lost or reset.
+    """
+    changes = [
+        StateChange(article.id, add_tags=landed.feed.tags)
+        for landed in batch
+        if landed.feed.tags
+        for article, _body in landed.articles
+        if article.id in new_ids
+    ]
+    if changes:
+        store.change_state(changes)
 
 
 # --- the whole refresh ------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -20,8 +21,16 @@ class HalflifeApp(App):
     CSS_PATH = "reader.tcss"
     TITLE = "halflife"
 
-    def __init__(self, store: Store, config: Config, *, library: Library | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        library: Library | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
+        self.clock = clock
         self.store = store
         self.config = config
         self.labels = Labels(config.ui.language)
@@ -86,6 +95,8 @@ class HalflifeApp(App):
         self.exit()
 
 
-def make_app(store: Store, config: Config) -> HalflifeApp:
-    """One factory for the CLI and the tests."""
-    return HalflifeApp(store, config)
+def make_app(
+    store: Store, config: Config, *, clock: Callable[[], float] = time.time
+) -> HalflifeApp:
+    """One factory for the CLI and the tests (which pin the clock for snapshots)."""
+    return HalflifeApp(store, config, clock=clock)

@@ -9,6 +9,8 @@ title reading ``[bold]`` or ``[@click=app.quit]`` is shown as those very charact
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 
 from reader.app.i18n import Labels
@@ -108,118 +110,112 @@ def row(
     return line
 
 
-def _field(text: Text, name: str, width: int = 12) -> None:
-    text.append(f" {name:<{width}}", style="bold dim")
-
-
 def card(
     data: dict,
     *,
     labels: Labels,
     width: int,
     related_titles: list[tuple[str, str]] | None = None,
-) -> Text:
+    topic_size: int | None = None,
+) -> Group:
     """The card of CARD.md from a card dict (``reader.card.card``)."""
-    text = Text()
     topic = safe(data.get("topic"))
     fresh = (data.get("freshness") or {}).get("label")
-    head = Text(f" {topic}", style="bold magenta")
+    head = Text(f" {topic}", style="bold magenta", no_wrap=True, overflow="ellipsis")
     if fresh:
-        badge = f"{labels[fresh]}"
-        pad = max(width - cell_len(head.plain) - cell_len(badge) - 2, 1)
+        badge = labels[fresh]
+        pad = max(width - cell_len(head.plain) - cell_len(badge) - 1, 1)
         head.append(" " * pad)
         head.append(badge, style=FRESH_STYLES.get(fresh, ""))
-    text.append_text(head)
-    text.append("\n")
-    text.append(" " + safe(data.get("title")), style="bold")
-    text.append("\n")
-    rule = "─" * max(width - 2, 10)
-    text.append(f" {rule}\n", style="dim")
-    text.append(f" {labels['summary']}\n", style="bold dim")
-    summary = data.get("summary") or []
-    if summary:
-        for line in summary:
-            text.append("  • ")
-            text.append(safe(line))
-            text.append("\n")
-    else:
-        text.append("  " + labels["no_summary"] + "\n", style="dim")
-    text.append(f" {rule}\n", style="dim")
+    title = Text(" " + safe(data.get("title")), style="bold")
+    rule = Text(" " + "─" * max(width - 2, 10), style="dim", no_wrap=True, overflow="crop")
 
-    _field(text, labels["source"])
-    text.append(safe(data.get("source")), style="blue")
+    summary = Table.grid(padding=(0, 1))
+    summary.add_column(width=3, justify="right")
+    summary.add_column(ratio=1)
+    lines = data.get("summary") or []
+    for line in lines:
+        summary.add_row("•", Text(safe(line)))
+    if not lines:
+        summary.add_row("", Text(labels["no_summary"], style="dim"))
+
+    fields = Table.grid(padding=(0, 1))
+    fields.add_column(style="bold dim", no_wrap=True, min_width=11)
+    fields.add_column(ratio=1)
+
+    source = Text(safe(data.get("source")), style="blue")
     tier = data.get("tier")
-    text.append(f"  T{tier} {labels[f'tier_{tier}']}", style="dim")
+    source.append(f"  T{tier} {labels[f'tier_{tier}']}", style="dim")
     avg = data.get("source_avg_stars")
     if avg is not None:
-        text.append(f"   {labels['source_avg']} {avg:.1f}", style="dim")
-    text.append("\n")
+        source.append(f"   {labels['source_avg']} {avg:.1f}", style="dim")
+    fields.add_row(labels["source"], source)
 
-    _field(text, labels["type"])
-    text.append(labels[data.get("type") or "other"])
-    lang = data.get("lang")
-    text.append(f"   {labels['language']} ", style="dim")
-    text.append((lang or "?").upper())
-    text.append("\n")
+    kind = Text(labels[data.get("type") or "other"])
+    kind.append(f"   {labels['language']} ", style="dim")
+    kind.append((data.get("lang") or "?").upper())
+    fields.add_row(labels["type"], kind)
 
     importance = data.get("importance")
-    _field(text, labels["importance"])
+    value = Text()
     if importance:
-        text.append_text(stars(importance["stars"]))
-        text.append(" " + labels[f"star_{importance['stars']}"])
+        value.append_text(stars(importance["stars"]))
+        value.append(" " + labels[f"star_{importance['stars']}"])
         percentile = importance.get("percentile")
         if percentile is not None:
-            if percentile == 100 and data.get("_topic_size", 0) == 1:
-                rank = labels.f("only_in", topic=safe(importance.get("topic")))
+            name = safe(importance.get("topic"))
+            if topic_size == 1:
+                rank = labels.f("only_in", topic=name)
             else:
-                rank = labels.f("top_in", p=percentile, topic=safe(importance.get("topic")))
-            text.append(f"  ({rank})", style="dim")
+                rank = labels.f("top_in", p=percentile, topic=name)
+            value.append(f"  ({rank})", style="dim")
     else:
-        text.append(labels["none"], style="dim")
-    text.append("\n")
+        value.append(labels["none"], style="dim")
+    fields.add_row(labels["importance"], value)
 
     halflife = data.get("halflife")
-    _field(text, labels["halflife"])
+    value = Text()
     if halflife:
-        text.append("⏱ " + labels[halflife["class"]])
-        text.append(f" ({safe(halflife['reason'])})", style="dim")
+        value.append("⏱ " + labels[halflife["class"]])
+        value.append(f" ({safe(halflife['reason'])})", style="dim")
     else:
-        text.append(labels["none"], style="dim")
-    text.append("\n")
+        value.append(labels["none"], style="dim")
+    fields.add_row(labels["halflife"], value)
 
-    _field(text, labels["collected"])
-    text.append(_local_time(data.get("collected")))
+    value = Text(_local_time(data.get("collected")))
     if data.get("published"):
-        text.append(f"   {labels['published']} ", style="dim")
-        text.append(_local_time(data.get("published")))
-    text.append("\n")
+        value.append(f"   {labels['published']} ", style="dim")
+        value.append(_local_time(data.get("published")))
+    fields.add_row(labels["collected"], value)
 
-    _field(text, labels["tags"])
     tags = data.get("tags") or []
-    text.append(safe(", ".join(tags)) if tags else labels["none"], style="green" if tags else "dim")
-    text.append("\n")
+    fields.add_row(
+        labels["tags"],
+        Text(safe(", ".join(tags)), style="green") if tags else Text(labels["none"], style="dim"),
+    )
 
-    _field(text, labels["related"])
     related = related_titles or []
+    value = Text()
     if related:
         langs = sorted({lang for lang, _t in related if lang})
-        text.append(labels.f("related_n", n=len(related)))
+        value.append(labels.f("related_n", n=len(related)))
         if langs:
-            text.append(": " + ", ".join(langs), style="dim")
-        for lang, title in related[:5]:
-            text.append("\n" + " " * 14)
-            text.append(f"{(lang or '??'):<3}", style="dim")
-            text.append(safe(title, max_length=max(width - 20, 10)))
+            value.append(": " + ", ".join(langs), style="dim")
+        for lang, other in related[:5]:
+            value.append(f"\n{(lang or '??'):<3}", style="dim")
+            value.append(safe(other))
     else:
-        text.append(labels["none"], style="dim")
-    text.append("\n")
+        value.append(labels["none"], style="dim")
+    fields.add_row(labels["related"], value)
 
-    _field(text, labels["link"])
-    text.append(
-        safe(data.get("link")) or labels["none"], style="underline" if data.get("link") else "dim"
+    link = data.get("link")
+    value = Text(safe(link), style="underline") if link else Text(labels["none"], style="dim")
+    value.append(f"  {labels['link_keys']}", style="dim")
+    fields.add_row(labels["link"], value)
+
+    return Group(
+        head, title, rule, Text(" " + labels["summary"], style="bold dim"), summary, rule, fields
     )
-    text.append(f"  {labels['link_keys']}", style="dim")
-    return text
 
 
 def _local_time(value: str | None) -> str:

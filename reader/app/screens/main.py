@@ -6,7 +6,6 @@ only through the :class:`~reader.library.Library`; marks are written through it 
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -122,7 +121,7 @@ class MainScreen(Screen):
         self.last_refresh: float | None = None
         self.refresh_summary = ""
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="marks")
-        self._now = time.time()
+        self._now = 0.0
         self._freshness_cache: dict[str, str] = {}
 
     # -- layout
@@ -140,6 +139,7 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._now = self.app.clock()
         self.query_one("#prompt", Input).display = False
         self.query_one("#prompt-label").display = False
         self.query_one("#prompt-error").display = False
@@ -158,7 +158,7 @@ class MainScreen(Screen):
         self.set_class(width < MEDIUM, "-narrow")
 
     def _tick(self) -> None:
-        self._now = time.time()
+        self._now = self.app.clock()
         self._freshness_cache.clear()
         self.query_one(ArticleList).invalidate()
         self.update_status()
@@ -206,7 +206,7 @@ class MainScreen(Screen):
             return
         target.update(self.card_text(row.article_id, self.query_one("#card").size.width or 60))
 
-    def card_text(self, article_id: str, width: int) -> Text:
+    def card_text(self, article_id: str, width: int):
         data = self.library.card(article_id, self._now)
         related = [
             (self.library.articles[i].lang, self.library.articles[i].title)
@@ -214,8 +214,13 @@ class MainScreen(Screen):
             if i in self.library.articles
         ]
         scores = self.library.ranking.topic_scores.get(data["topic"]) or []
-        data["_topic_size"] = len(scores)
-        return render.card(data, labels=self.labels, width=width, related_titles=related)
+        return render.card(
+            data,
+            labels=self.labels,
+            width=width,
+            related_titles=related,
+            topic_size=len(scores),
+        )
 
     @on(ArticleList.Highlighted)
     def _highlighted(self, _event) -> None:
@@ -358,6 +363,7 @@ class MainScreen(Screen):
             self.app.call_from_thread(self._after_reload, result)
 
     def _after_reload(self, result) -> None:
+        self._now = self.app.clock()
         self.marked &= set(self.library.articles)
         if result.new_ids or result.removed_ids:
             self.rebuild()
@@ -745,7 +751,7 @@ class MainScreen(Screen):
 
     def _refresh_finished(self, report) -> None:
         self.refreshing = None
-        self.last_refresh = time.time()
+        self.last_refresh = self.app.clock()
         self.refresh_summary = self.labels.f(
             "refresh_done",
             ok=len(report.outcomes) - len(report.failed),
