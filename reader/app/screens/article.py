@@ -143,4 +143,6 @@ class ArticleScreen(Screen):
         related = self.query_one("#article-related", OptionList)
         if related.display:
             related.focus()
+            if related.highlighted is None:
+                related.highlighted = 0
             related.scroll_visible()

@@ -134,7 +134,7 @@ class MainScreen(Screen):
             with VerticalScroll(id="card"):
                 yield Static(id="card-text")
         yield Static(id="prompt-label")
-        yield Input(id="prompt")
+        yield Input(id="prompt", select_on_focus=False)
         yield Static(id="prompt-error")
         yield Footer()
 
@@ -408,6 +408,10 @@ class MainScreen(Screen):
     def flush_writes(self) -> None:
         """Wait for queued mark writes (on quit)."""
         self._writer.shutdown(wait=True)
+
+    def wait_for_writes(self, timeout: float = 10.0) -> None:
+        """Block until every mark change queued so far is on disk."""
+        self._writer.submit(lambda: None).result(timeout)
 
     def action_toggle_read(self) -> None:
         ids = self.target_ids()

@@ -24,7 +24,9 @@ class TagPrompt(ModalScreen[str | None]):
 
         with Vertical(id="tag-box"):
             yield Static(Text(self.labels["tag_prompt"], style="bold"))
-            yield Input(value="+", suggester=TagSuggester(self.tags), id="tag-input")
+            yield Input(
+                value="+", suggester=TagSuggester(self.tags), id="tag-input", select_on_focus=False
+            )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
