@@ -39,6 +39,7 @@ class HalflifeApp(App):
         self._prefs = store.prefs()
 
     def on_mount(self) -> None:
+        from reader.app.keys import localized
         from reader.app.screens.main import MainScreen
 
         theme = self.config.ui.theme or self._prefs.get("theme") or DEFAULT_THEME
@@ -48,7 +49,7 @@ class HalflifeApp(App):
             self.set_keymap(self.keymap_overrides)
         if not self.library.articles:
             self.library.load()
-        main = MainScreen(self.library, self.config, self.labels)
+        main = localized(MainScreen, self.labels)(self.library, self.config, self.labels)
         if self._prefs.get("sort"):
             main.sort = self._prefs["sort"]
         self.push_screen(main)

@@ -81,6 +81,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "tier_1": "official",
         "tier_2": "press",
         "tier_3": "other",
+        "announcement": "announcement",
+        "breaking": "breaking",
+        "guide": "guide",
+        "reference": "reference",
+        "analysis": "analysis",
     },
     "ja": {
         "summary": "3 行サマリ",
@@ -157,6 +162,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "tier_1": "公式",
         "tier_2": "報道",
         "tier_3": "その他",
+        "announcement": "発表",
+        "breaking": "速報",
+        "guide": "解説",
+        "reference": "資料",
+        "analysis": "分析",
     },
 }
 
@@ -192,7 +202,9 @@ _ACTIONS: dict[str, dict[str, str]] = {
         "toggle_panel": "Side panel",
         "next_unread": "Next unread",
         "help": "Keys",
-        "open_related": "Open related",
+        "open_related": "Related",
+        "close": "Close",
+        "cancel": "Cancel",
     },
     "ja": {
         "cursor_down": "下へ",
@@ -224,7 +236,9 @@ _ACTIONS: dict[str, dict[str, str]] = {
         "toggle_panel": "サイドパネル",
         "next_unread": "次の未読",
         "help": "キー一覧",
-        "open_related": "関連記事を開く",
+        "open_related": "関連記事",
+        "close": "閉じる",
+        "cancel": "キャンセル",
     },
 }
 

@@ -12,8 +12,8 @@ DEFAULT_KEYS: dict[str, str] = {
     "cursor_up": "k,up",
     "first": "g,home",
     "last": "G,end",
-    "page_down": "pagedown",
-    "page_up": "pageup",
+    "page_down": "pagedown,ctrl+f",
+    "page_up": "pageup,ctrl+b",
     "open": "enter",
     "back": "escape",
     "quit": "q",
@@ -67,3 +67,21 @@ def keys_for(action: str, keymap: dict[str, str]) -> str:
     """The keys an action has now, for the help screen ("j, down")."""
     keys = keymap.get(action, DEFAULT_KEYS.get(action, ""))
     return ", ".join(_DISPLAY.get(k, k) for k in keys.split(",") if k)
+
+
+def localized(screen_class: type, labels) -> type:
+    """A subclass of ``screen_class`` whose key descriptions are in the UI language.
+
+    Textual reads ``BINDINGS`` from the class, so the translation is a subclass; ids,
+    keys and actions stay the same (``[keys]`` rebinding still applies).
+    """
+    from dataclasses import replace
+
+    translated = []
+    for item in screen_class.BINDINGS:
+        if isinstance(item, Binding) and item.id:
+            description = labels.action(item.id.split(".")[-1])
+            translated.append(replace(item, description=description))
+        else:
+            translated.append(item)
+    return type(screen_class.__name__, (screen_class,), {"BINDINGS": translated})

@@ -139,7 +139,7 @@ def card(
     if not lines:
         summary.add_row("", Text(labels["no_summary"], style="dim"))
 
-    fields = Table.grid(padding=(0, 1))
+    fields = Table.grid(padding=(0, 1), pad_edge=True)
     fields.add_column(style="bold dim", no_wrap=True, min_width=11)
     fields.add_column(ratio=1)
 
@@ -177,7 +177,7 @@ def card(
     value = Text()
     if halflife:
         value.append("⏱ " + labels[halflife["class"]])
-        value.append(f" ({safe(halflife['reason'])})", style="dim")
+        value.append(f" ({labels[safe(halflife['reason'])]})", style="dim")
     else:
         value.append(labels["none"], style="dim")
     fields.add_row(labels["halflife"], value)

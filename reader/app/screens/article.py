@@ -18,19 +18,19 @@ from reader.models import StateChange
 
 class ArticleScreen(Screen):
     BINDINGS = [
-        Binding("escape,q", "back", "Back", id="article.back"),
+        Binding("escape,q", "back", "Back", id="back"),
         binding("toggle_read", "Read"),
         binding("toggle_star", "Star"),
         binding("open_link", "Open link", show=True),
         binding("copy_link", "Copy URL", show=True),
         binding("tag", "Tag"),
-        Binding("j,down", "scroll_down", "Down", show=False, id="article.down"),
-        Binding("k,up", "scroll_up", "Up", show=False, id="article.up"),
-        Binding("space,pagedown", "page_down", "Page down", show=False, id="article.page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="article.page_up"),
-        Binding("g,home", "top", "Top", show=False, id="article.top"),
-        Binding("G,end", "bottom", "Bottom", show=False, id="article.bottom"),
-        Binding("R", "focus_related", "Related", id="article.related"),
+        Binding("j,down", "scroll_down", "Down", show=False, id="cursor_down"),
+        Binding("k,up", "scroll_up", "Up", show=False, id="cursor_up"),
+        Binding("space,pagedown", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("g,home", "top", "Top", show=False, id="first"),
+        Binding("G,end", "bottom", "Bottom", show=False, id="last"),
+        Binding("R", "focus_related", "Related", id="open_related"),
     ]
 
     def __init__(self, main, article_id: str) -> None:

@@ -20,7 +20,7 @@ from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Static
 
 from reader.app import render
-from reader.app.keys import binding
+from reader.app.keys import binding, localized
 from reader.app.widgets import ArticleList, ListRow, SidePanel
 from reader.halflife import freshness
 from reader.library import Scope
@@ -130,7 +130,7 @@ class MainScreen(Screen):
         yield Static(id="status")
         with Container(id="body"):
             yield SidePanel(id="side")
-            yield ArticleList(self.render_row, id="list")
+            yield localized(ArticleList, self.labels)(self.render_row, id="list")
             with VerticalScroll(id="card"):
                 yield Static(id="card-text")
         yield Static(id="prompt-label")
@@ -236,7 +236,7 @@ class MainScreen(Screen):
         state = self.library.state(article_id)
         if not state.read:
             self.change([StateChange(article_id, read=True)], "read", record=False)
-        self.app.push_screen(ArticleScreen(self, article_id))
+        self.app.push_screen(localized(ArticleScreen, self.labels)(self, article_id))
 
     # -- the list
 
@@ -342,7 +342,7 @@ class MainScreen(Screen):
         if self.marked:
             status.append("  " + labels.f("marked", n=len(self.marked)), style="bold magenta")
         if self.stories:
-            status.append(f"  ⧉ {labels['stories']}", style="dim")
+            status.append(f"  {labels['stories']}", style="dim")
         status.append("  ")
         if self.refreshing is not None:
             done, total = self.refreshing

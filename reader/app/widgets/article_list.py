@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from reader.app.keys import binding
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +40,13 @@ class ArticleList(ScrollView, can_focus=True):
     """Rows of articles; ``cursor`` is the highlighted row."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
-        Binding("g,home", "first", "First", show=False, id="list.first"),
-        Binding("G,end", "last", "Last", show=False, id="list.last"),
-        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
-        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up"),
-        Binding("enter", "select", "Open", id="list.open"),
+        binding("cursor_down", "Down"),
+        binding("cursor_up", "Up"),
+        binding("first", "First"),
+        binding("last", "Last"),
+        binding("page_down", "Page down"),
+        binding("page_up", "Page up"),
+        binding("open", "Open", show=True),
     ]
 
     COMPONENT_CLASSES = {"article-list--cursor"}
@@ -186,7 +187,7 @@ class ArticleList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self.cursor -= max(self.size.height - 1, 1)
 
-    def action_select(self) -> None:
+    def action_open(self) -> None:
         row = self.current
         if row is not None:
             self.post_message(self.Selected(row))
