@@ -37,27 +37,49 @@ def _matchers(config: Config):
     return TopicMatcher(config.topics), keyword_pattern(config.importance.keywords)
 
 
+def derive(
+    feed: FeedConfig,
+    *,
+    title: str,
+    link: str,
+    text: str,
+    enclosures: tuple = (),
+    lang_prior: str | None,
+    config: Config,
+) -> dict:
+    """The derived card fields of one article from its title, link and clean text.
+
+    The one implementation of enrichment: :func:`enrich` (a parsed entry, at refresh)
+    and :func:`reenrich` (a stored article and its body, ``reader reindex``) both call it.
+    """
+    from reader.language import detect_language
+    from reader.summarise import summarise
+
+    lang = detect_language(text, title=title, prior=lang_prior, languages=config.languages or None)
+    type_ = refine_type(feed.type, title=title, link=link, text=text, enclosures=enclosures)
+    matcher, keywords = _matchers(config)
+    topic, topics = matcher.assign(feed.topic, title, text)
+    return {
+        "lang": lang,
+        "type": type_,
+        "halflife": classify(type_, title=title, text=text, hours=config.halflife),
+        "summary": summarise(title, text, lang),
+        "topic": topic,
+        "topics": topics,
+        "keyword_hits": count_keywords(keywords, title, text),
+        "text_length": len(text),
+        "enriched": ENRICH_VERSION,
+    }
+
+
 def enrich(
     entry: ParsedEntry, context: FeedContext, config: Config, collected: float
 ) -> tuple[Article, str]:
     """The stored article and its clean text (the body) for one parsed entry."""
     from reader.boilerplate import strip_boilerplate
-    from reader.language import detect_language
-    from reader.summarise import summarise
 
     feed = context.feed
     text = strip_boilerplate(entry.text)
-    lang = detect_language(
-        text,
-        title=entry.title,
-        prior=context.lang_hint or entry.lang,
-        languages=config.languages or None,
-    )
-    type_ = refine_type(
-        feed.type, title=entry.title, link=entry.link, text=text, enclosures=entry.enclosures
-    )
-    matcher, keywords = _matchers(config)
-    topic, topics = matcher.assign(feed.topic, entry.title, text)
     article = Article(
         id=article_id(feed.key, entry.key),
         feed=context.name,
@@ -70,16 +92,41 @@ def enrich(
         published=entry.published,
         updated=entry.updated,
         collected=collected,
-        lang=lang,
-        type=type_,
-        halflife=classify(type_, title=entry.title, text=text, hours=config.halflife),
-        summary=summarise(entry.title, text, lang),
-        topic=topic,
-        topics=topics,
         enclosures=entry.enclosures,
-        keyword_hits=count_keywords(keywords, entry.title, text),
-        text_length=len(text),
         content_hash=content_hash(entry),
-        enriched=ENRICH_VERSION,
+        **derive(
+            feed,
+            title=entry.title,
+            link=entry.link,
+            text=text,
+            enclosures=entry.enclosures,
+            lang_prior=context.lang_hint or entry.lang,
+            config=config,
+        ),
     )
     return article, text
+
+
+def reenrich(
+    article: Article, body: str, feed: FeedConfig, config: Config, lang_prior: str | None
+) -> Article:
+    """A stored article with its derived fields computed again from its stored body.
+
+    ``body`` is the clean text :func:`enrich` stored (boilerplate already out). The feed's
+    current settings apply (name, tier, type, topic); ids, times, links, the content hash,
+    ``related`` and ``importance`` are kept (``reader reindex`` places them afterwards).
+    """
+    return article.with_(
+        feed=feed.name or article.feed,
+        source=feed.name or article.source,
+        tier=feed.tier,
+        **derive(
+            feed,
+            title=article.title,
+            link=article.link,
+            text=body,
+            enclosures=article.enclosures,
+            lang_prior=lang_prior,
+            config=config,
+        ),
+    )

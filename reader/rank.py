@@ -34,6 +34,28 @@ def embed(articles: list[tuple[Article, str]]) -> list[bytes]:
     return get_embedder().embed(texts)
 
 
+def story_item(article: Article, vector: bytes | None):
+    """What clustering reads of a stored article (its lead: the summary)."""
+    from reader.cluster import StoryItem
+
+    return StoryItem(
+        id=article.id,
+        title=article.title,
+        lead=story_lead(article),
+        lang=article.lang,
+        when=article.when,
+        source=article.feed_url,
+        vector=vector,
+    )
+
+
+def embed_texts(texts: list[str]) -> list[bytes]:
+    """Story vectors of ready story texts (:func:`reader.cluster.story_text`)."""
+    from reader.cluster import get_embedder
+
+    return get_embedder().embed(texts) if texts else []
+
+
 def reader_affinity(catalog, states: dict[str, UserState], boost_tags: Iterable[str]) -> Counter:
     """feed key -> how many of its articles the reader starred or tagged as important."""
     boost = set(boost_tags)
@@ -80,7 +102,7 @@ def place(
 ) -> set[str]:
     """Relate ``added`` (already in ``writer``) to recent articles and score everything
     whose story changed. Returns the ids whose records were rewritten."""
-    from reader.cluster import StoryItem, relate
+    from reader.cluster import relate
 
     if not added:
         return set()
@@ -92,16 +114,8 @@ def place(
     vectors = writer.vectors_for(a for a in recent.values() if a.id not in new_ids)
     vectors.update({a.id: v for a, v in added if v is not None})
 
-    def item(article: Article) -> StoryItem:
-        return StoryItem(
-            id=article.id,
-            title=article.title,
-            lead=story_lead(article),
-            lang=article.lang,
-            when=article.when,
-            source=article.feed_url,
-            vector=vectors.get(article.id),
-        )
+    def item(article: Article):
+        return story_item(article, vectors.get(article.id))
 
     new_items = [item(a) for a, v in added if v is not None]
     candidates = [item(a) for a in recent.values() if a.id not in new_ids and a.id in vectors]

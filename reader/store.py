@@ -32,8 +32,9 @@ import contextlib
 import errno
 import gc
 import os
+import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -381,6 +382,24 @@ class Catalog:
         return self.feeds[row[FEED]] if row else None
 
 
+@dataclass
+class Removal:
+    """What :meth:`Store.remove_articles` did (or, dry, would do)."""
+
+    removed: list[str] = field(default_factory=list)
+    kept_marked: list[str] = field(default_factory=list)  # chosen, but tagged or starred
+    unlinked: int = 0  # other articles whose ``related`` lists named removed ones
+
+
+def _is_marked(state: UserState | None) -> bool:
+    """Tagged or starred: what the reader keeps (a read mark alone is not keeping)."""
+    return state is not None and (bool(state.tags) or state.starred)
+
+
+# a flat JSON object keyed by a string: one document of a store table
+_FLAT_DOC = re.compile(rb'"((?:[^"\\]|\\.){1,200})"\s*:\s*(\{[^{}]*\})')
+
+
 class Store:
     """halflife's store. Reads need no lock; every write holds the matching lock."""
 
@@ -607,6 +626,172 @@ class Store:
                 db.storage.flush()
         return result
 
+    # -- bulk reads (reindex, doctor)
+
+    def segment_bodies(self, segment: int) -> dict[str, str]:
+        """article id -> stored clean text, for one segment (one file read)."""
+        docs = _raw_table(self.segment_path(segment, "body"), "bodies")
+        return {article_id: doc.get("text", "") for article_id, doc in docs.items()}
+
+    # -- removing articles (prune, remove)
+
+    def remove_articles(
+        self,
+        choose: Callable[[Catalog, dict[str, UserState], dict[str, FeedRecord]], Iterable[str]],
+        *,
+        drop_feeds: Iterable[str] = (),
+        dry_run: bool = False,
+    ) -> Removal:
+        """Remove the articles ``choose`` picks, in one transaction; marked ones never.
+
+        ``choose(catalog, states, feed records)`` runs under both the store lock and the
+        marks lock, so no refresh adds and no keystroke marks anything meanwhile: an
+        article that is tagged or starred when the write happens is kept, whatever
+        ``choose`` said. Its marks are never touched (a read mark stays in ``state/``:
+        if a refresh brings the article back, it is still read). Removed ids are dropped
+        from the ``related`` lists of the articles they name (links are two-way, so
+        these are the lists that can hold them). ``drop_feeds`` removes feed records.
+        """
+        with self._locked(self._lock_path, "store"), self._locked(self._state_lock_path, "marks"):
+            writer = StoreWriter(self)
+            states = self.states()
+            chosen = [i for i in dict.fromkeys(choose(writer.catalog, states, writer.feeds))]
+            kept = [i for i in chosen if _is_marked(states.get(i))]
+            doomed = [
+                i for i in chosen if i in writer.catalog.articles and not _is_marked(states.get(i))
+            ]
+            removal = Removal(removed=doomed, kept_marked=kept)
+            if dry_run:
+                return removal
+            gone = set(doomed)
+            referrers: set[str] = set()
+            for article_id in doomed:
+                article = writer.article(article_id)
+                if article is not None:
+                    referrers.update(article.related)
+            writer.remove(doomed)
+            for article_id in sorted(referrers - gone):
+                article = writer.article(article_id)
+                if article is not None and gone.intersection(article.related):
+                    related = tuple(r for r in article.related if r not in gone)
+                    writer.update(article.with_(related=related))
+                    removal.unlinked += 1
+            for key in drop_feeds:
+                writer.remove_feed(key)
+            writer.commit()
+        return removal
+
+    # -- repairs (reader doctor)
+
+    @contextlib.contextmanager
+    def repairing(self) -> Iterator[None]:
+        """Hold both locks: nothing writes the store while files are replaced."""
+        with self._locked(self._lock_path, "store"), self._locked(self._state_lock_path, "marks"):
+            yield
+
+    def files(self) -> list[tuple[str, Path]]:
+        """Every store file that exists, as (kind, path); kinds: catalog, feeds, prefs,
+        segment, body, vectors, state."""
+        found: list[tuple[str, Path]] = []
+        for kind, path in (
+            ("catalog", self.catalog_path),
+            ("feeds", self.feeds_path),
+            ("prefs", self.prefs_path),
+        ):
+            if path.exists():
+                found.append((kind, path))
+        for number in self.segment_numbers():
+            for kind, suffix in (("segment", ""), ("body", "body"), ("vectors", "vec")):
+                path = self.segment_path(number, suffix)
+                if path.exists():
+                    found.append((kind, path))
+        for path in self.state_files():
+            if path.exists():
+                found.append(("state", path))
+        return found
+
+    def stale_temporary_files(self, older_than: float = 3600.0) -> list[Path]:
+        """Temporary files of writes that died (a crash between write and rename)."""
+        cutoff = time.time() - older_than
+        found = []
+        for directory in (self.path, self.segment_dir, self.state_dir):
+            for path in directory.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        found.append(path)
+        return sorted(found)
+
+    @staticmethod
+    def quarantine(path: Path) -> Path:
+        """Move a damaged file aside to ``<file>.corrupt-<timestamp>`` (never deleted)."""
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        target = path.with_name(f"{path.name}.corrupt-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        os.replace(path, target)
+        _fsync_dir(path.parent)
+        return target
+
+    @staticmethod
+    def backup_content(path: Path) -> dict | None:
+        """The content of ``path``'s backup if it exists and parses, else None."""
+        try:
+            return read_json(backup_path(path))
+        except StoreError:
+            return None
+
+    @staticmethod
+    def write_file(path: Path, data: dict) -> None:
+        """Replace a store file with ``data`` (atomic; used to restore a backup)."""
+        AtomicJSONStorage(path).write(data)
+
+    @staticmethod
+    def salvage(path: Path, table: str) -> dict[str, dict]:
+        """The documents of a damaged file that still parse one by one.
+
+        Store files are ``{"<table>": {"<id>": {...}, ...}}`` with flat documents, so
+        every ``"<id>": {...}`` that parses on its own is a document written whole (a
+        truncated or overwritten part of the file loses only what it covered).
+        """
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return {}
+        found: dict[str, dict] = {}
+        for match in _FLAT_DOC.finditer(raw):
+            key = match.group(1).decode("utf-8", "replace")
+            if key == table:
+                continue
+            try:
+                doc = orjson.loads(match.group(2))
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(doc, dict):
+                found[key] = doc
+        return found
+
+    def rebuild_catalog(self) -> Catalog:
+        """Write a new catalog from the segments: every article they hold. Call inside
+        :meth:`repairing`; segments must parse (repair them first)."""
+        catalog = Catalog()
+        numbers = self.segment_numbers()
+        for number in numbers:
+            info = {"count": 0, "first": None, "last": None}
+            for article in self.load_segment(number):
+                if article.id in catalog.articles:
+                    previous = catalog.articles[article.id][SEG]
+                    catalog.segments[previous]["count"] -= 1
+                catalog.articles[article.id] = catalog.row_for(article, number)
+                info["count"] += 1
+                info["first"] = min(filter(None, (info["first"], article.collected)), default=None)
+                info["last"] = max(filter(None, (info["last"], article.collected)), default=None)
+            catalog.segments[number] = info
+        catalog.open_segment = max(numbers) if numbers else 1
+        AtomicJSONStorage(self.catalog_path).write(catalog_payload(catalog))
+        return catalog
+
     # -- writes: articles and feeds
 
     @contextlib.contextmanager
@@ -622,12 +807,22 @@ class Store:
             writer.commit()
 
 
+def catalog_payload(catalog: Catalog) -> dict:
+    """The catalog as written to ``catalog.json``."""
+    return {
+        "meta": {"store": {"schema": SCHEMA_VERSION, "open_segment": catalog.open_segment}},
+        "segments": {str(k): v for k, v in sorted(catalog.segments.items())},
+        "names": {"feeds": catalog.feeds, "topics": catalog.topics},
+        "articles": catalog.articles,
+    }
+
+
 class StoreWriter:
     """Changes to articles and feeds, kept in memory, written by :meth:`commit`."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, catalog: Catalog | None = None) -> None:
         self.store = store
-        self.catalog = store.catalog()
+        self.catalog = store.catalog() if catalog is None else catalog
         self.feeds = store.feed_records()
         self._feeds_changed = False
         self._catalog_changed = False
@@ -757,15 +952,7 @@ class StoreWriter:
                 docs = caches[kind][segment]
                 AtomicJSONStorage(path).write({tables[kind]: docs})
         if self._catalog_changed:
-            payload = {
-                "meta": {
-                    "store": {"schema": SCHEMA_VERSION, "open_segment": self.catalog.open_segment}
-                },
-                "segments": {str(k): v for k, v in sorted(self.catalog.segments.items())},
-                "names": {"feeds": self.catalog.feeds, "topics": self.catalog.topics},
-                "articles": self.catalog.articles,
-            }
-            AtomicJSONStorage(self.store.catalog_path).write(payload)
+            AtomicJSONStorage(self.store.catalog_path).write(catalog_payload(self.catalog))
         if self._feeds_changed:
             docs = {key: feed_to_doc(rec) for key, rec in self.feeds.items()}
             AtomicJSONStorage(self.store.feeds_path).write({"feeds": docs})
