@@ -28,17 +28,19 @@ _ESCAPE_SEQUENCE = re.compile(
     re.VERBOSE,
 )
 
-# C0 and C1 controls, DEL, bidi embeddings/overrides/isolates and marks, zero-width
-# space, word joiner, BOM, interlinear annotation, and the Unicode "tag" block.
+# C0 and C1 controls, DEL, bidi embeddings/overrides/isolates and marks (the Arabic
+# letter mark too), zero-width space, Mongolian vowel separator, word joiner, BOM,
+# interlinear annotation, the Unicode "tag" block, and lone surrogates (from character
+# references such as &#xD800;: no UTF-8 encoder, orjson's included, accepts them).
 # ZWNJ/ZWJ (U+200C/U+200D) stay: Persian, Indic scripts and emoji need them.
-_CONTROL_INLINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+_INVISIBLE = (
+    "\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ud800-\udfff\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
 )
-_CONTROL_BLOCK = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
-    "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
-)
+# Inline, the line and paragraph separators (U+2028/U+2029) are controls as well:
+# str.splitlines() and some terminals break lines at them.
+_CONTROL_INLINE = re.compile(f"[\x00-\x1f\u2028\u2029{_INVISIBLE}]")
+_CONTROL_BLOCK = re.compile(f"[\x00-\x08\x0b-\x1f{_INVISIBLE}]")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
@@ -52,6 +54,8 @@ def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
     pattern = _CONTROL_BLOCK if keep_newlines else _CONTROL_INLINE
     if keep_newlines:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\u2028" in text or "\u2029" in text:
+            text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
     return pattern.sub(" " if not keep_newlines else "", text)
 
 
@@ -199,7 +203,9 @@ _SELF_CLOSING_KINDS = frozenset(
     ["p", "li", "td", "th", "tr", "dt", "dd", "option", "thead", "tbody", "tfoot", "rt", "rp"]
 )
 _NOT_NESTING = _VOID_TAGS | _SELF_CLOSING_KINDS
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+#: A tag never spans a "<": without that, each unclosed "<div " in a hostile text would
+#: scan to the end of the text (quadratic: 10,000 of them took 50 s).
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)([^<>]*)>")
 _LOOKS_LIKE_HTML = re.compile(r"<[a-zA-Z/!]|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 
 
@@ -236,8 +242,8 @@ def repair_mojibake(text: str) -> str:
 
 def _too_deep(markup: str, max_depth: int) -> bool:
     depth = 0
-    for closing, name, self_closing in _TAG.findall(markup):
-        if self_closing or name.lower() in _NOT_NESTING:
+    for closing, name, attributes in _TAG.findall(markup):
+        if attributes.endswith("/") or name.lower() in _NOT_NESTING:
             continue
         if closing:
             depth = depth - 1 if depth else 0
@@ -261,8 +267,8 @@ def _limit_depth(markup: str, max_depth: int = MAX_HTML_DEPTH) -> str:
     out: list[str] = []
     last = 0
     for match in _TAG.finditer(markup):
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
-        if name in _NOT_NESTING or self_closing:
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _NOT_NESTING or match.group(3).endswith("/"):
             continue
         if closing:
             if depth > max_depth:
