@@ -2,13 +2,17 @@
 
 - async and bounded: a global limit and a per-host limit on requests in flight;
 - one deadline per request covering connect, headers and the whole body (a server that
-  trickles a byte a second is cut off at the deadline, not at a per-read timeout);
+  trickles a byte a second is cut off at the deadline, not at a per-read timeout); it
+  starts when the request gets its place under the limits, so feeds queued behind a
+  hanging server are still asked, each with its own full deadline;
 - a cap on the body *after* decompression: gzip/deflate are decoded here, chunk by chunk,
   with ``max_length``, so a gzip bomb never inflates past the cap;
 - redirects followed by hand: at most 10, only to http(s), a run of permanent ones
   (301/308) reported so the store can update the feed's URL;
 - conditional GET (ETag / Last-Modified) and the server's hints (Retry-After,
-  Cache-Control max-age) returned to the caller, who decides when to come back.
+  Cache-Control max-age) returned to the caller, who decides when to come back;
+  a Retry-After beyond a week is read as a week;
+- every error is one line of clean text, whatever the server put in its headers.
 
 No parsing, no store: ``FetchRequest`` in, ``FetchResult`` out.
 """
@@ -23,14 +27,17 @@ import re
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from reader import __version__
+from reader.text import clean_inline
 
 USER_AGENT = f"halflife/{__version__} (terminal news reader; polite: ETag, Retry-After, ttl)"
 MAX_REDIRECTS = 10
+MAX_RETRY_AFTER = 7 * 86400.0  # seconds; "Retry-After: 99999999999" is not a plan
+MAX_ERROR = 300  # characters of an error line
 _PERMANENT = (301, 308)
 _REDIRECT = (301, 302, 303, 307, 308)
 
@@ -83,15 +90,19 @@ def _parse_retry_after(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
-    return max(when.timestamp() - now, 0.0)
+    try:
+        seconds = when.timestamp() - now
+    except (OverflowError, ValueError):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
@@ -268,8 +279,7 @@ class Fetcher:
             result = await asyncio.to_thread(self._read_file, request)
         else:
             try:
-                async with asyncio.timeout(self.timeout):
-                    result = await self._get(request)
+                result = await self._get(request)
             except TimeoutError:
                 result = FetchResult(
                     key=request.key,
@@ -288,6 +298,8 @@ class Fetcher:
                 result = FetchResult(
                     key=request.key, url=request.url, error=_describe(exc, self.timeout)
                 )
+        if result.error is not None:
+            result = replace(result, error=clean_inline(result.error, max_length=MAX_ERROR))
         return _with_elapsed(result, time.monotonic() - started)
 
     def _read_file(self, request: FetchRequest) -> FetchResult:
@@ -317,6 +329,8 @@ class Fetcher:
         url = request.url
         permanent = True
         seen: set[str] = set()
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None  # set when the first hop gets its place
         headers = {}
         if request.etag:
             headers["If-None-Match"] = request.etag
@@ -330,18 +344,21 @@ class Fetcher:
                 raise _Refused(f"redirect loop at {url}")
             seen.add(url)
             async with self._global, self._host_limit(url):
-                req = self._client.build_request("GET", url, headers=headers)
-                response = await self._client.send(req, stream=True)
-                try:
-                    if response.status_code in _REDIRECT and "location" in response.headers:
-                        permanent = permanent and response.status_code in _PERMANENT
-                        url = urljoin(url, response.headers["location"].strip())
-                        continue
-                    return await self._finish(
-                        request, url, response, permanent and url != request.url
-                    )
-                finally:
-                    await response.aclose()
+                if deadline is None:
+                    deadline = loop.time() + self.timeout
+                async with asyncio.timeout_at(deadline):
+                    req = self._client.build_request("GET", url, headers=headers)
+                    response = await self._client.send(req, stream=True)
+                    try:
+                        if response.status_code in _REDIRECT and "location" in response.headers:
+                            permanent = permanent and response.status_code in _PERMANENT
+                            url = urljoin(url, response.headers["location"].strip())
+                            continue
+                        return await self._finish(
+                            request, url, response, permanent and url != request.url
+                        )
+                    finally:
+                        await response.aclose()
         raise _Refused(f"more than {MAX_REDIRECTS} redirects (last: {url})")
 
     async def _finish(self, request: FetchRequest, url: str, response, moved: bool) -> FetchResult:
@@ -397,6 +414,4 @@ class Fetcher:
 
 
 def _with_elapsed(result: FetchResult, elapsed: float) -> FetchResult:
-    from dataclasses import replace
-
     return replace(result, elapsed=elapsed)

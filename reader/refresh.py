@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -20,9 +20,10 @@ from reader.enrich import FeedContext
 from reader.errors import ParseError
 from reader.fetch import FetchRequest, FetchResult
 from reader.ids import article_id, content_hash
-from reader.models import Article, FeedRecord, StateChange
+from reader.models import Article, FeedRecord, ParsedFeed, StateChange
 from reader.schedule import is_due, next_due_after_failure, next_due_after_success
 from reader.store import Store
+from reader.text import clean_inline
 
 COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
 
@@ -114,9 +115,8 @@ def parse_job(
 
     Plain data in and out (feedparser's objects don't pickle). ``known`` maps the
     feed's stored article ids to their content hashes: unchanged entries cost no
-    enrichment.
+    enrichment. Never raises: whatever goes wrong costs this feed, not the refresh.
     """
-    from reader.enrich import enrich
     from reader.parse import parse_feed
 
     try:
@@ -125,6 +125,33 @@ def parse_job(
         return _Parsed(meta=None, error=str(exc))
     except Exception as exc:  # a parser bug must cost one feed, not the refresh
         return _Parsed(meta=None, error=f"parser crashed: {type(exc).__name__}: {exc}")
+    try:
+        return _enrich_feed(parsed, feed, name, known, config, collected)
+    except Exception as exc:
+        return _Parsed(meta=None, error=f"enrichment crashed: {type(exc).__name__}: {exc}")
+
+
+def _storable(article: Article, body: str) -> None:
+    """Raise if the store could not write this article (checked here, in the worker:
+    in the store write it would fail every feed of the batch)."""
+    import orjson
+
+    from reader.store import article_to_doc
+
+    orjson.dumps(article_to_doc(article))
+    orjson.dumps(body)
+
+
+def _enrich_feed(
+    parsed: ParsedFeed,
+    feed: FeedConfig,
+    name: str | None,
+    known: dict[str, str],
+    config: Config,
+    collected: float,
+) -> _Parsed:
+    from reader.enrich import enrich
+
     display = feed.name or parsed.title or name or feed_display_name(feed, None)
     lang_hint = feed.lang or parsed.lang
     if lang_hint is None and parsed.entries:
@@ -145,20 +172,32 @@ def parse_job(
         lang_hint=lang_hint,
     )
     articles = []
+    tried = 0
+    failures: list[str] = []
     for entry in parsed.entries:
         if known.get(article_id(feed.key, entry.key)) == content_hash(entry):
             continue
+        tried += 1
         try:
-            articles.append(enrich(entry, context, config, collected))
+            article, text = enrich(entry, context, config, collected)
+            _storable(article, text)
         except Exception as exc:  # one odd entry must not cost the feed
-            return _Parsed(meta=None, error=f"enrichment crashed: {type(exc).__name__}: {exc}")
+            failures.append(f"{type(exc).__name__}: {exc}")
+            continue
+        articles.append((article, text))
+    warning = parsed.warning
+    if failures:
+        if len(failures) == tried:  # every entry: a bug, not an odd entry
+            return _Parsed(meta=None, error=f"enrichment crashed: {failures[0]}")
+        skipped = f"{len(failures)} of {tried} entries skipped ({failures[0]})"
+        warning = f"{warning}; {skipped}" if warning else skipped
     meta = FeedMeta(
         title=parsed.title,
         link=parsed.link,
         lang=parsed.lang,
         ttl_minutes=parsed.ttl_minutes,
         entries=len(parsed.entries),
-        warning=parsed.warning,
+        warning=warning,
     )
     return _Parsed(meta=meta, articles=tuple(articles))
 
@@ -180,6 +219,16 @@ class _Landed:
     meta: FeedMeta | None = None
     articles: tuple[tuple[Article, str], ...] = ()
     error: str | None = None
+
+
+MAX_ERROR = 300  # characters of an error or warning line
+
+
+def _error_line(message: str | None) -> str | None:
+    """One line of clean text: errors quote servers and parsers, both untrusted."""
+    if message is None:
+        return None
+    return clean_inline(message, max_length=MAX_ERROR) or "unknown error"
 
 
 def feed_display_name(feed: FeedConfig, record: FeedRecord | None) -> str:
@@ -249,10 +298,13 @@ def _record_after(
     fetched = landed.fetched
     record = record or FeedRecord(key=feed.key, url=feed.url)
     settings = config.fetch
-    error = landed.error or fetched.error
+    error = _error_line(landed.error or fetched.error)
     common = {"name": feed_display_name(feed, record), "last_fetch": now}
     if error is not None:
         failures = record.failures + 1
+        retry_after = fetched.retry_after
+        if retry_after is not None:  # honoured, up to the longest a feed is left alone
+            retry_after = min(retry_after, settings.max_backoff * 60)
         return record.with_(
             **common,
             last_error=error,
@@ -261,7 +313,7 @@ def _record_after(
                 now,
                 failures=failures,
                 interval_minutes=settings.interval,
-                retry_after_seconds=fetched.retry_after,
+                retry_after_seconds=retry_after,
                 max_backoff_minutes=settings.max_backoff,
             ),
         )
@@ -328,7 +380,7 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
             feed = landed.feed
             record = writer.feeds.get(feed.key)
             fetched = landed.fetched
-            error = landed.error or fetched.error
+            error = _error_line(landed.error or fetched.error)
             new = updated = 0
             if error is None:
                 for article, body in landed.articles:
@@ -367,7 +419,7 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
                     updated=updated,
                     entries=meta.entries if meta is not None else 0,
                     error=error,
-                    warning=meta.warning if meta is not None else None,
+                    warning=_error_line(meta.warning) if meta is not None else None,
                     elapsed=fetched.elapsed,
                 )
             )
@@ -507,20 +559,32 @@ async def _refresh_async(
                 committing = None
 
     async def parse_and_land(feed: FeedConfig, result: FetchResult) -> None:
+        nonlocal pool
         assert result.body is not None
         record = records.get(feed.key)
-        job = await loop.run_in_executor(
-            executor(),
-            parse_job,
-            result.body,
-            result.url,
-            result.headers,
-            feed,
-            record.name if record else None,
-            known.get(feed.key, {}),
-            config,
-            now(),
-        )
+        used = executor()
+        try:
+            job = await loop.run_in_executor(
+                used,
+                parse_job,
+                result.body,
+                result.url,
+                result.headers,
+                feed,
+                record.name if record else None,
+                known.get(feed.key, {}),
+                config,
+                now(),
+            )
+        except BrokenExecutor:
+            # a parse process died (killed, out of memory): this feed and the others in
+            # it fail; the next feeds get a new pool
+            if pool is used:
+                pool = None
+                used.shutdown(wait=False, cancel_futures=True)
+            job = _Parsed(meta=None, error="the parser process died (out of memory?)")
+        except Exception as exc:  # never raised by parse_job itself: pickling, the pool...
+            job = _Parsed(meta=None, error=f"parser failed: {type(exc).__name__}: {exc}")
         landed.append(
             _Landed(
                 feed=feed, fetched=result, meta=job.meta, articles=job.articles, error=job.error
