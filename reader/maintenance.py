@@ -498,6 +498,7 @@ def repair(store: Store, checkup: Checkup) -> Checkup:
                     docs[key] = _newest(doc, docs.get(key)) or doc
                 Store.write_file(path, {table: docs})
                 what = "marks" if finding.kind == "state" else "settings"
+                what = what if len(docs) != 1 else what[:-1]
                 if backup is not None:
                     finding.outcome = (
                         f"corrupt ({finding.problem}): restored from its backup, "
@@ -558,5 +559,8 @@ def repair(store: Store, checkup: Checkup) -> Checkup:
             catalog = store.rebuild_catalog()
             for finding in findings:
                 if finding.kind in ("catalog", "catalog-stale"):
-                    finding.outcome += f" ({len(catalog.articles)} articles)"
+                    finding.outcome = finding.outcome.replace(
+                        "rebuilt from the segments",
+                        f"rebuilt from the segments ({len(catalog.articles)} articles)",
+                    )
     return checkup

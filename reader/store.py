@@ -649,8 +649,10 @@ class Store:
         article that is tagged or starred when the write happens is kept, whatever
         ``choose`` said. Its marks are never touched (a read mark stays in ``state/``:
         if a refresh brings the article back, it is still read). Removed ids are dropped
-        from the ``related`` lists of the articles they name (links are two-way, so
-        these are the lists that can hold them). ``drop_feeds`` removes feed records.
+        from the ``related`` lists of the articles they name and of every article in
+        the segments the removal touched (links are two-way, so these are the lists
+        that can hold them, without reading the whole store). ``drop_feeds`` removes
+        feed records.
         """
         with self._locked(self._lock_path, "store"), self._locked(self._state_lock_path, "marks"):
             writer = StoreWriter(self)
@@ -670,6 +672,12 @@ class Store:
                 if article is not None:
                     referrers.update(article.related)
             writer.remove(doomed)
+            # links are two-way (but lists are capped): also look at every article of
+            # the segments the removal loaded anyway
+            for docs in writer._articles.values():
+                referrers.update(
+                    i for i, doc in docs.items() if gone.intersection(doc.get("related") or ())
+                )
             for article_id in sorted(referrers - gone):
                 article = writer.article(article_id)
                 if article is not None and gone.intersection(article.related):
