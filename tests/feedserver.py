@@ -1,8 +1,8 @@
 """A real HTTP server on 127.0.0.1 for tests and benchmarks (stdlib, threaded).
 
 Each path is a :class:`Route`: a body with status and headers, optional ETag/304 support,
-gzip, a delay before answering, a trickle (one byte every ``trickle`` seconds), or a
-redirect. Requests are recorded, so tests can assert what was sent (conditional GET,
+gzip, a delay before answering, a trickle (one byte every ``trickle`` seconds), a body
+generated on the fly (``stream``: 50 MB without holding it), or a redirect. Requests are recorded, so tests can assert what was sent (conditional GET,
 User-Agent) and how many requests a feed cost.
 """
 
@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -35,6 +36,10 @@ class Route:
     trickle: float = 0.0  # seconds between bytes of the body
     location: str | None = None  # redirect target (with a 3xx status)
     hang: bool = False  # accept and never answer
+    # chunks generated while sending: chunked transfer encoding (no Content-Length),
+    # unless ``headers`` name a Content-Length, which is then sent as given
+    stream: Callable[[], Iterable[bytes]] | None = None
+    reason: str | None = None  # the status line's reason phrase (latin-1), default the usual
 
 
 @dataclass
@@ -129,6 +134,9 @@ class FeedServer:
             ):
                 self._send(handler, 304, b"", {"Last-Modified": route.last_modified})
                 return
+        if route.stream is not None:
+            self._send_stream(handler, route, headers)
+            return
         body = route.body
         if route.raw_gzip is not None:
             body = route.raw_gzip
@@ -136,13 +144,43 @@ class FeedServer:
         elif route.gzip:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
-        self._send(handler, route.status, body, headers, trickle=route.trickle)
+        self._send(handler, route.status, body, headers, trickle=route.trickle, reason=route.reason)
+
+    def _send_stream(self, handler, route: Route, headers: dict[str, str]) -> None:
+        assert route.stream is not None
+        chunked = not any(key.lower() == "content-length" for key in headers)
+        try:
+            handler.send_response(route.status)
+            for key, value in headers.items():
+                handler.send_header(key, value)
+            if chunked:
+                handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            for chunk in route.stream():
+                if self._stop.is_set():
+                    return
+                if not chunk:
+                    continue
+                if chunked:
+                    handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                else:
+                    handler.wfile.write(chunk)
+            if chunked:
+                handler.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
 
     def _send(
-        self, handler, status: int, body: bytes, headers: dict[str, str], trickle: float = 0.0
+        self,
+        handler,
+        status: int,
+        body: bytes,
+        headers: dict[str, str],
+        trickle: float = 0.0,
+        reason: str | None = None,
     ):
         try:
-            handler.send_response(status)
+            handler.send_response(status, reason)
             for key, value in headers.items():
                 handler.send_header(key, value)
             handler.send_header("Content-Length", str(len(body)))
