@@ -40,6 +40,17 @@ MAX_RETRY_AFTER = 7 * 86400.0  # seconds; "Retry-After: 99999999999" is not a pl
 MAX_ERROR = 300  # characters of an error line
 _PERMANENT = (301, 308)
 _REDIRECT = (301, 302, 303, 307, 308)
+_LOCATION = "x-halflife-location"  # where the Location header is kept away from httpx
+
+
+async def _hide_location(response) -> None:
+    """httpx prepares the next request of a redirect even when told not to follow it,
+    and raises on a Location it cannot parse (``javascript:alert(1)``): redirects are
+    followed here, by hand, so httpx never sees the header."""
+    location = response.headers.get("location")
+    if location is not None:
+        del response.headers["location"]
+        response.headers[_LOCATION] = location
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +203,8 @@ def _describe(exc: BaseException, timeout: float) -> str:
         return "connection refused"
     if "reset by peer" in lowered:
         return "connection reset by the server"
+    if isinstance(exc, httpx.InvalidURL):  # a redirect to a URL httpx cannot request
+        return f"invalid URL: {text or 'unparsable'}"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"server broke the HTTP protocol: {text or 'disconnected'}"
     if isinstance(exc, httpx.ConnectError):
@@ -244,6 +257,7 @@ class Fetcher:
                 max_keepalive_connections=self.concurrency,
             ),
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+            event_hooks={"response": [_hide_location]},
             verify=verify,
             trust_env=True,
         )
@@ -350,9 +364,9 @@ class Fetcher:
                     req = self._client.build_request("GET", url, headers=headers)
                     response = await self._client.send(req, stream=True)
                     try:
-                        if response.status_code in _REDIRECT and "location" in response.headers:
+                        if response.status_code in _REDIRECT and _LOCATION in response.headers:
                             permanent = permanent and response.status_code in _PERMANENT
-                            url = urljoin(url, response.headers["location"].strip())
+                            url = urljoin(url, response.headers[_LOCATION].strip())
                             continue
                         return await self._finish(
                             request, url, response, permanent and url != request.url
