@@ -191,10 +191,11 @@ def _reindex_segment(job: _SegmentJob) -> _SegmentResult:
         feed = _feed_for(article, feeds)
         new = reenrich(article, body, feed, job.config, job.priors.get(article.feed_url))
         result.articles.append(new)
-        before = story_text(article.title, story_lead(article, body))
-        after = story_text(new.title, story_lead(new, body))
-        if before != after:
-            result.story_changed[article.id] = after
+        lead = story_lead(new, body)
+        if (new.title, lead) != (article.title, story_lead(article, body)):
+            after = story_text(new.title, lead)
+            if after != story_text(article.title, story_lead(article, body)):
+                result.story_changed[article.id] = after
     return result
 
 
@@ -419,7 +420,7 @@ def check(store: Store) -> Checkup:
     broken: set[Path] = set()
     for kind, path in files:
         try:
-            read_json(path)
+            read_json(path, kind)
         except StoreCorrupt as exc:
             detail = str(exc).split(" is corrupt: ", 1)[-1].split(";", 1)[0]
             checkup.findings.append(Finding(kind, path, detail))
@@ -477,14 +478,14 @@ def repair(store: Store, checkup: Checkup) -> Checkup:
                 finding.severity = REPAIRED
                 continue
             try:
-                read_json(path)
+                read_json(path, finding.kind)
                 finding.outcome = "fine now (repaired by another process?)"
                 finding.severity = OK
                 continue
             except StoreCorrupt:
                 pass
             aside = Store.quarantine(path)
-            backup = Store.backup_content(path)
+            backup = Store.backup_content(path, finding.kind)
             kept = f"damaged file kept as {aside.name}"
             if finding.kind == "catalog":
                 rebuild = True
