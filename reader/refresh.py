@@ -360,16 +360,14 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
     """
     from reader.rank import embed, place
 
-    # Only articles within the clustering window of now can join a story with what
-    # arrives from now on: older ones (a feed's archive on its first fetch) get no vector.
-    horizon = now - config.cluster.window_days * 86400
-    fresh = [
-        pair
-        for landed in batch
-        if landed.error is None
-        for pair in landed.articles
-        if pair[0].when >= horizon
-    ]
+    # Only articles within the clustering window of the newest one landed (never later
+    # than now) can join a story: older ones (a feed's archive on its first fetch) get no
+    # vector. The newest, not now: feeds read after a pause (or the offline sample, whose
+    # dates are fixed) still relate what they carry among themselves.
+    landed_articles = [pair for landed in batch if landed.error is None for pair in landed.articles]
+    newest = max((a.when for a, _b in landed_articles), default=now)
+    horizon = min(now, newest) - config.cluster.window_days * 86400
+    fresh = [pair for pair in landed_articles if pair[0].when >= horizon]
     vectors = dict(zip((a.id for a, _b in fresh), embed(fresh), strict=True))
     states = store.states()
     outcomes: list[FeedOutcome] = []
