@@ -111,14 +111,28 @@ def _write_error(path: Path, exc: OSError) -> StoreError:
     return StoreError(f"cannot write {path}: {reason}; the previous version is intact")
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
-    """Replace ``path`` with ``payload`` so that readers see the old or the new file."""
+def stage_file(path: Path, payload: bytes) -> Path:
+    """Write ``payload`` to a temporary file beside ``path`` and fsync it; its path.
+
+    This is where a full disk shows: the temporary file is removed and nothing else
+    has changed.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _write_error(path, exc) from None
+    return tmp
+
+
+def publish_file(path: Path, tmp: Path) -> None:
+    """Replace ``path`` by its staged file, after hard-linking the old one to ``.bak``."""
+    try:
         if path.exists():
             bak = backup_path(path)
             bak_tmp = path.with_name(f".{path.name}.{os.getpid()}.bak.tmp")
@@ -131,11 +145,116 @@ def write_atomic(path: Path, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise _write_error(path, exc) from None
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Replace ``path`` with ``payload`` so that readers see the old or the new file."""
+    publish_file(path, stage_file(path, payload))
     _fsync_dir(path.parent)
 
 
-def read_json(path: Path) -> dict | None:
-    """A store file's content, None if absent; :class:`StoreCorrupt` if unreadable."""
+def write_all_atomic(files: Iterable[tuple[Path, bytes]]) -> None:
+    """Replace several files, in order, each atomically.
+
+    Every file is staged (written and fsynced) before the first one is replaced, so a
+    full disk or a size limit leaves every file as it was, byte for byte. The renames
+    then run in the given order: a crash among them leaves a prefix replaced, which is
+    why the commit point (the catalog) comes after what it points to. ``files`` may be a
+    generator: each payload is staged as it comes and need not stay in memory.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, payload in files:
+            staged.append((path, stage_file(path, payload)))
+    except BaseException:
+        for _path, tmp in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    for i, (path, tmp) in enumerate(staged):
+        try:
+            publish_file(path, tmp)
+        except StoreError:
+            for _path, later in staged[i + 1 :]:
+                with contextlib.suppress(OSError):
+                    os.unlink(later)
+            raise
+    for directory in dict.fromkeys(path.parent for path, _tmp in staged):
+        _fsync_dir(directory)
+
+
+def corrupt_error(path: Path, detail: str) -> StoreCorrupt:
+    """The one line that reports a damaged store file: what, its backup, the way out."""
+    bak = backup_path(path)
+    return StoreCorrupt(
+        f"store file {path} is corrupt: {detail}; "
+        + (f"a backup is at {bak}; " if bak.exists() else "there is no backup; ")
+        + "run `reader doctor` to recover",
+        path=str(path),
+        backup=str(bak) if bak.exists() else None,
+    )
+
+
+# the table each kind of store file holds (see the layout above)
+FILE_TABLES = {
+    "feeds": "feeds",
+    "prefs": "prefs",
+    "segment": "articles",
+    "body": "bodies",
+    "vectors": "vectors",
+    "state": "state",
+}
+
+
+def _table_shape_error(data: dict, table: str) -> str | None:
+    docs = data.get(table)
+    if docs is None:
+        return None
+    if not isinstance(docs, dict):
+        return f"not a store file ({table!r} is not an object)"
+    if not all(type(doc) is dict for doc in docs.values()):
+        return f"not a store file (a document of {table!r} is not an object)"
+    return None
+
+
+def _catalog_shape_error(data: dict) -> str | None:
+    """Why a parsed catalog cannot be used, or None. Cheap: ~20 ms for 100k rows."""
+    articles = data.get("articles", {})
+    segments = data.get("segments", {})
+    names = data.get("names", {})
+    meta = data.get("meta", {})
+    if not all(isinstance(x, dict) for x in (articles, segments, names, meta)):
+        return "not a store file (a catalog section is not an object)"
+    feeds, topics = names.get("feeds", []), names.get("topics", [])
+    if not isinstance(feeds, list) or not isinstance(topics, list):
+        return "not a store file (catalog names are not lists)"
+    if not all(isinstance(info, dict) for info in segments.values()):
+        return "not a store file (a catalog segment is not an object)"
+    try:
+        numbers = {int(k) for k in segments}
+    except ValueError:
+        return "not a store file (a catalog segment number is not a number)"
+    n_feeds, n_topics = len(feeds), len(topics)
+    for row in articles.values():
+        if (
+            type(row) is not list
+            or len(row) != 7
+            or row[SEG] not in numbers
+            or type(row[FEED]) is not int
+            or not 0 <= row[FEED] < n_feeds
+            or type(row[TOPIC]) is not int
+            or not 0 <= row[TOPIC] < n_topics
+            or not isinstance(row[WHEN], int | float)
+            or not isinstance(row[SCORE], int | float)
+            or type(row[STARS]) is not int
+        ):
+            return "not a store file (a catalog row is malformed)"
+    return None
+
+
+def read_json(path: Path, kind: str | None = None) -> dict | None:
+    """A store file's content, None if absent; :class:`StoreCorrupt` if unreadable or,
+    when ``kind`` is given (catalog, feeds, segment, state...), not of that shape."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -146,19 +265,19 @@ def read_json(path: Path) -> dict | None:
         with _gc_paused():
             data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        data = None
-        detail = f"not valid JSON ({exc.msg} at byte {exc.pos})" if raw else "empty file"
-    else:
-        detail = "not a store file (top level is not an object)"
+        raise corrupt_error(
+            path, f"not valid JSON ({exc.msg} at byte {exc.pos})" if raw else "empty file"
+        ) from None
     if not isinstance(data, dict):
-        bak = backup_path(path)
-        raise StoreCorrupt(
-            f"store file {path} is corrupt: {detail}; "
-            + (f"a backup is at {bak}; " if bak.exists() else "there is no backup; ")
-            + "run `reader doctor` to recover",
-            path=str(path),
-            backup=str(bak) if bak.exists() else None,
-        )
+        raise corrupt_error(path, "not a store file (top level is not an object)")
+    if kind == "catalog":
+        detail = _catalog_shape_error(data)
+    elif kind in FILE_TABLES:
+        detail = _table_shape_error(data, FILE_TABLES[kind])
+    else:
+        detail = None
+    if detail:
+        raise corrupt_error(path, detail)
     return data
 
 
@@ -199,13 +318,16 @@ def _open_db(path: Path) -> TinyDB:
     return _TinyDB(str(path), storage=CachingMiddleware(AtomicJSONStorage))
 
 
+_TABLE_KINDS = {table: kind for kind, table in FILE_TABLES.items()}
+
+
 def _raw_table(path: Path, name: str) -> dict:
-    """A table's documents straight from disk, for bulk reads (no Document wrapping)."""
-    data = read_json(path)
+    """A table's documents straight from disk, for bulk reads (no Document wrapping).
+    A file whose table is not an object of objects is reported corrupt."""
+    data = read_json(path, _TABLE_KINDS.get(name))
     if not data:
         return {}
-    table = data.get(name)
-    return table if isinstance(table, dict) else {}
+    return data.get(name) or {}
 
 
 # --- records <-> documents --------------------------------------------------------------
@@ -435,8 +557,12 @@ class Store:
         return store
 
     def check_schema(self) -> None:
-        meta = _raw_table(self.catalog_path, "meta").get("store") or {}
-        schema = meta.get("schema", SCHEMA_VERSION)
+        data = read_json(self.catalog_path) or {}
+        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+        store_meta = meta.get("store") if isinstance(meta.get("store"), dict) else {}
+        schema = store_meta.get("schema", SCHEMA_VERSION)
+        if not isinstance(schema, int):
+            raise corrupt_error(self.catalog_path, "not a store file (schema is not a number)")
         if schema > SCHEMA_VERSION:
             raise StoreVersionError(
                 f"store {self.path} was written by a newer halflife (schema {schema}; "
@@ -467,7 +593,7 @@ class Store:
     # -- reads
 
     def catalog(self) -> Catalog:
-        data = read_json(self.catalog_path) or {}
+        data = read_json(self.catalog_path, "catalog") or {}
         meta = (data.get("meta") or {}).get("store") or {}
         segments = {int(k): v for k, v in (data.get("segments") or {}).items()}
         names = data.get("names") or {}
@@ -501,13 +627,19 @@ class Store:
             return [article_from_doc(doc, segment) for doc in docs.values()]
 
     def articles(self, segments: Iterable[int] | None = None) -> list[Article]:
-        """Articles of the given segments (all when None), each id once."""
+        """Committed articles of the given segments (all when None), each id once.
+
+        The catalog is the commit point: a segment document it does not place in that
+        segment is a leftover of a write that died before its commit, and is skipped.
+        """
+        catalog = self.catalog()
         numbers = self.segment_numbers() if segments is None else sorted(set(segments))
-        found: dict[str, Article] = {}
+        found: list[Article] = []
         for number in numbers:
             for article in self.load_segment(number):
-                found[article.id] = article  # a later segment wins (never happens in practice)
-        return list(found.values())
+                if catalog.segment_of(article.id) == number:
+                    found.append(article)
+        return found
 
     def resolve(self, prefix: str, catalog: Catalog | None = None) -> str:
         """The full id of an article from its id or a unique prefix of it."""
@@ -743,10 +875,10 @@ class Store:
         return target
 
     @staticmethod
-    def backup_content(path: Path) -> dict | None:
-        """The content of ``path``'s backup if it exists and parses, else None."""
+    def backup_content(path: Path, kind: str | None = None) -> dict | None:
+        """The content of ``path``'s backup if it exists and parses (as ``kind``), else None."""
         try:
-            return read_json(backup_path(path))
+            return read_json(backup_path(path), kind)
         except StoreError:
             return None
 
@@ -853,7 +985,14 @@ class StoreWriter:
             "vec": (self._vectors, "vectors"),
         }[kind]
         if segment not in cache:
-            cache[segment] = _raw_table(self.store.segment_path(segment, kind), table)
+            docs = _raw_table(self.store.segment_path(segment, kind), table)
+            # leftovers of a write that died before its commit (the catalog does not
+            # place them here) are dropped: they would be related to, or listed, as if
+            # stored; the next write of this file leaves them out
+            rows = self.catalog.articles
+            cache[segment] = {
+                i: doc for i, doc in docs.items() if (row := rows.get(i)) and row[SEG] == segment
+            }
         return cache[segment]
 
     def article(self, article_id: str) -> Article | None:
@@ -935,13 +1074,14 @@ class StoreWriter:
     def remove(self, article_ids: Iterable[str]) -> int:
         removed = 0
         for article_id in article_ids:
-            row = self.catalog.articles.pop(article_id, None)
+            row = self.catalog.articles.get(article_id)
             if row is None:
                 continue
             segment = row[SEG]
-            for kind in ("", "body", "vec"):
+            for kind in ("", "body", "vec"):  # loaded while the catalog still places it
                 if self._segment_docs(segment, kind).pop(article_id, None) is not None:
                     self._dirty.add((segment, kind))
+            del self.catalog.articles[article_id]
             info = self.catalog.segments.get(segment)
             if info:
                 info["count"] = max(info["count"] - 1, 0)
@@ -951,18 +1091,23 @@ class StoreWriter:
         return removed
 
     def commit(self) -> None:
+        """Write what changed: bodies and vectors, then the index segments, then the
+        catalog (the commit point), then feed records, staged all at once."""
         tables = {"": "articles", "body": "bodies", "vec": "vectors"}
         caches = {"": self._articles, "body": self._bodies, "vec": self._vectors}
-        # bodies and vectors before the index, the index before the catalog
-        for kind in ("body", "vec", ""):
-            for segment in sorted(s for s, k in self._dirty if k == kind):
-                path = self.store.segment_path(segment, kind)
-                docs = caches[kind][segment]
-                AtomicJSONStorage(path).write({tables[kind]: docs})
-        if self._catalog_changed:
-            AtomicJSONStorage(self.store.catalog_path).write(catalog_payload(self.catalog))
-        if self._feeds_changed:
-            docs = {key: feed_to_doc(rec) for key, rec in self.feeds.items()}
-            AtomicJSONStorage(self.store.feeds_path).write({"feeds": docs})
+
+        def payloads() -> Iterator[tuple[Path, bytes]]:
+            for kind in ("body", "vec", ""):
+                for segment in sorted(s for s, k in self._dirty if k == kind):
+                    path = self.store.segment_path(segment, kind)
+                    yield path, orjson.dumps({tables[kind]: caches[kind][segment]})
+            if self._catalog_changed:
+                yield self.store.catalog_path, orjson.dumps(catalog_payload(self.catalog))
+            if self._feeds_changed:
+                docs = {key: feed_to_doc(rec) for key, rec in self.feeds.items()}
+                yield self.store.feeds_path, orjson.dumps({"feeds": docs})
+
+        with _gc_paused():
+            write_all_atomic(payloads())
         self._dirty.clear()
         self._catalog_changed = self._feeds_changed = False
