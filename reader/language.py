@@ -191,10 +191,42 @@ def _model() -> LanguageIdentifier:
     if _identifier is None:
         with _lock:
             if _identifier is None:
-                from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                _identifier = _load_identifier()
     return _identifier
+
+
+def _load_identifier() -> LanguageIdentifier:
+    """py3langid's model, unpacked in memory.
+
+    py3langid 0.4 streams its LZMA model through a temporary file: with /tmp full (or a
+    file size limit) every article's language detection would fail. The npz inside is
+    ~10 MB and ends up in memory anyway, so we unpack it there; should a future model
+    layout differ, the library's own loader is used.
+    """
+    import io
+    import lzma
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    try:
+        from py3langid.modelio import _to_array
+
+        with (
+            lzma.open(MODEL_DIR / MODEL_FILE) as src,
+            np.load(io.BytesIO(src.read()), allow_pickle=False) as data,
+        ):
+            return LanguageIdentifier(
+                np.asarray(data["ptc"]),
+                np.asarray(data["pc"]),
+                data["classes"].tolist(),
+                _to_array(data["nextmove"]),
+                data["out_feat"].tolist(),
+                norm_probs=True,
+                tk_row=_to_array(data["nextmove_row"]),
+            )
+    except (ImportError, KeyError, TypeError, ValueError):
+        return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def warm_up(languages: Iterable[str] | None = None) -> None:
