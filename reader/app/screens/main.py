@@ -449,11 +449,11 @@ class MainScreen(Screen):
 
     def action_undo(self) -> None:
         if not self.undo_stack:
-            self.notify(self.labels["undo_nothing"], timeout=2)
+            self.notify(self.labels["undo_nothing"], timeout=2, markup=False)
             return
         undo = self.undo_stack.pop()
         self.change(undo.inverse, "undo", record=False)
-        self.notify(self.labels.f("undone", what=undo.description), timeout=2)
+        self.notify(self.labels.f("undone", what=undo.description), timeout=2, markup=False)
 
     # -- links
 
@@ -582,7 +582,9 @@ class MainScreen(Screen):
             add_view(path, name, self.view_filter.expression, self.sort)
         except Exception as exc:  # a config we cannot edit costs the view, not the app
             self.notify(
-                self.labels.f("cannot_save_view", reason=render.safe(str(exc))), severity="error"
+                self.labels.f("cannot_save_view", reason=render.safe(str(exc))),
+                severity="error",
+                markup=False,
             )
             return
         views = [v for v in self.config.views if v.name != name]
@@ -594,7 +596,7 @@ class MainScreen(Screen):
         self.view_name = name
         self.update_side_panel()
         self.update_status()
-        self.notify(self.labels.f("saved_view", name=name, path=str(path)), timeout=4)
+        self.notify(self.labels.f("saved_view", name=name, path=str(path)), timeout=4, markup=False)
 
     # -- scope, sort, views
 
@@ -709,7 +711,9 @@ class MainScreen(Screen):
         if self.refreshing is not None:
             return
         if not self.config.feeds:
-            self.notify("No [[feed]] in feeds.toml: nothing to refresh", severity="warning")
+            self.notify(
+                "No [[feed]] in feeds.toml: nothing to refresh", severity="warning", markup=False
+            )
             return
         self.refreshing = (0, 0)
         self.update_status()
@@ -764,14 +768,17 @@ class MainScreen(Screen):
         )
         for failed in report.failed[:5]:
             self.notify(
-                render.safe(f"{failed.name}: {failed.error}"), severity="warning", timeout=6
+                render.safe(f"{failed.name}: {failed.error}"),
+                severity="warning",
+                timeout=6,
+                markup=False,
             )
         self.update_status()
         self._reload_in_thread()
 
     def _refresh_failed(self, message: str) -> None:
         self.refreshing = None
-        self.notify(message, severity="error", timeout=10)
+        self.notify(message, severity="error", timeout=10, markup=False)
         self.update_status()
 
 
@@ -780,18 +787,22 @@ def open_link(screen: Screen, article) -> None:
     labels = screen.app.labels
     link = article.link
     if not link:
-        screen.notify(labels["no_link"], severity="warning")
+        screen.notify(labels["no_link"], severity="warning", markup=False)
         return
     scheme = urlsplit(link).scheme.lower()
     if scheme not in ("http", "https"):
-        screen.notify(labels.f("refused_link", scheme=render.safe(scheme, 20)), severity="warning")
+        screen.notify(
+            labels.f("refused_link", scheme=render.safe(scheme, 20)),
+            severity="warning",
+            markup=False,
+        )
         return
     screen.app.open_url(link)
 
 
 def copy_link(screen: Screen, article) -> None:
     if not article.link:
-        screen.notify(screen.app.labels["no_link"], severity="warning")
+        screen.notify(screen.app.labels["no_link"], severity="warning", markup=False)
         return
     screen.app.copy_to_clipboard(render.safe(article.link))
-    screen.notify(screen.app.labels["copied"], timeout=2)
+    screen.notify(screen.app.labels["copied"], timeout=2, markup=False)
