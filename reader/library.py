@@ -1,15 +1,23 @@
 """The store in memory, for views: articles, marks and ranking, kept in step with the store.
 
-The app reads only through a :class:`Library`. ``load()`` reads everything once;
-``reload()`` is cheap when nothing changed (a few ``stat`` calls) and re-reads only the
-segments and mark shards whose files changed, so a ``reader refresh`` from cron shows up
-in an open app within seconds without a full reload.
+The app reads only through a :class:`Library`. ``load()`` reads everything once (or,
+with a limit, only the newest segments: the app paints its first screen from them and
+reads the rest in a worker); ``reload()`` is cheap when nothing changed (a few ``stat``
+calls) and re-reads only the segments and mark shards whose files changed, so a
+``reader refresh`` from cron shows up in an open app within seconds without a full
+reload.
+
+Reloads run in a worker thread while the UI thread reads: the dicts a reader may be
+iterating are never changed in place by a reload; new ones are built and swapped in.
 
 No Textual here: the library is plain Python, tested on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -20,6 +28,19 @@ from reader.config import Config
 from reader.models import Article, StateChange, UserState
 from reader.query import Filter, Item, search_text, sort_key
 from reader.store import Store
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """A load creates ~40 objects an article: without a pause the collector walks the
+    growing heap again and again (a third of a 100k-article load)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -78,27 +99,41 @@ class Library:
         self._shard_tokens: dict[str, tuple] = {}
         self._catalog_token: tuple | None = None
         self._token: tuple | None = None
+        self._limit: int | None = None
+        self._reloading = threading.Lock()
+        #: True while only the newest segments are loaded (see :meth:`load`)
+        self.partial = False
 
     # -- loading
 
-    def load(self) -> None:
-        self.articles.clear()
-        self.texts.clear()
-        self._segment_tokens.clear()
-        self._shard_tokens.clear()
-        self._catalog_token = None
-        self._token = None
+    def load(self, limit: int | None = None) -> None:
+        """Read the store. With ``limit``, read only the newest segments that hold at
+        least that many articles (``partial`` is then True if there are more): enough
+        for a first screen at once; the next :meth:`reload` reads the rest."""
+        with self._reloading:
+            self.articles = {}
+            self.texts = {}
+            self._segment_tokens.clear()
+            self._shard_tokens.clear()
+            self._catalog_token = None
+            self._token = None
+            self._limit = limit
         self.reload()
 
     def reload(self) -> Reloaded:
-        """Re-read what changed on disk since the last (re)load."""
+        """Re-read what changed on disk since the last (re)load (and, after a partial
+        load, the segments not read yet). One reload at a time."""
+        with self._reloading:
+            return self._reload()
+
+    def _reload(self) -> Reloaded:
         result = Reloaded()
         token = self.store.change_token()
-        if token == self._token:
+        if token == self._token and not self.partial:
             return result
         self._token = token
         catalog_token = self._file_token(self.store.catalog_path)
-        if catalog_token != self._catalog_token:
+        if catalog_token != self._catalog_token or self.partial:
             self._catalog_token = catalog_token
             self._reload_articles(result)
         shards_changed = False
@@ -122,27 +157,42 @@ class Library:
 
     def _reload_articles(self, result: Reloaded) -> None:
         catalog = self.store.catalog()
-        numbers = set(self.store.segment_numbers())
-        for gone in set(self._segment_tokens) - numbers:
+        numbers = self.store.segment_numbers()
+        for gone in set(self._segment_tokens) - set(numbers):
             del self._segment_tokens[gone]
-        for number in sorted(numbers):
-            token = self.store.segment_token(number)
-            if self._segment_tokens.get(number) == token:
-                continue
-            self._segment_tokens[number] = token
-            for article in self.store.load_segment(number):
-                if article.id not in self.articles:
-                    result.new_ids.append(article.id)
-                self.articles[article.id] = article
-                self.texts[article.id] = search_text(article)
-            result.changed = True
-        # the catalog is the commit point: what it does not list is gone (pruned) or an
-        # orphan of an interrupted refresh
-        for article_id in [i for i in self.articles if i not in catalog.articles]:
-            del self.articles[article_id]
-            self.texts.pop(article_id, None)
-            result.removed_ids.append(article_id)
-            result.changed = True
+        limit, self._limit = self._limit, None
+        articles, texts = dict(self.articles), dict(self.texts)  # swapped in at the end
+        loaded = 0
+        partial = False
+        with _gc_paused():
+            for number in sorted(numbers, reverse=True):  # the newest first
+                if limit is not None and loaded >= limit:
+                    partial = True
+                    break
+                token = self.store.segment_token(number)
+                if self._segment_tokens.get(number) == token:
+                    continue
+                self._segment_tokens[number] = token
+                for article in self.store.load_segment(number):
+                    # the catalog is the commit point: a document it does not place in
+                    # this segment is a leftover of an interrupted refresh
+                    if catalog.segment_of(article.id) != number:
+                        continue
+                    if article.id not in articles:
+                        result.new_ids.append(article.id)
+                    articles[article.id] = article
+                    texts[article.id] = search_text(article)
+                    loaded += 1
+                result.changed = True
+            # what the catalog no longer lists is gone (pruned, removed)
+            for article_id in [i for i in articles if i not in catalog.articles]:
+                del articles[article_id]
+                texts.pop(article_id, None)
+                result.removed_ids.append(article_id)
+                result.changed = True
+        self.texts = texts  # first: a reader of the new articles finds their texts
+        self.articles = articles
+        self.partial = partial
         self.ranking = Ranking.from_catalog(catalog, window_days=self.config.importance.window_days)
         if result.new_ids or result.removed_ids:
             result.changed = True
@@ -170,16 +220,17 @@ class Library:
         scope = scope or Scope()
         default = UserState()
         chosen = []
-        for article_id, article in self.articles.items():
-            state = self.states.get(article_id, default)
+        articles, states, texts = self.articles, self.states, self.texts
+        for article_id, article in articles.items():
+            state = states.get(article_id, default)
             if scope.kind != "all" and not scope.admits(article, state):
                 continue
-            if (
-                query is not None
-                and not query.empty
-                and not query(Item(article, state, self.texts[article_id]), now)
-            ):
-                continue
+            if query is not None and not query.empty:
+                text = texts.get(article_id)
+                if text is None:
+                    text = search_text(article)
+                if not query(Item(article, state, text), now):
+                    continue
             chosen.append(article)
         chosen.sort(key=sort_key(sort, now))
         return [a.id for a in chosen]
@@ -217,17 +268,21 @@ class Library:
         """Apply mark changes to the store (under its lock) and to this copy."""
         changes = list(changes)
         result = self.store.change_state(changes)
-        self.states.update(result)
+        states = dict(self.states)  # runs in the writer thread: never change in place
+        states.update(result)
         for article_id, state in result.items():
             if state.is_default:
-                self.states.pop(article_id, None)
+                states.pop(article_id, None)
+        self.states = states
         return result
 
     def apply_locally(self, changes: Iterable[StateChange]) -> None:
         """Show changes before the store confirms them (the write follows at once)."""
+        states = dict(self.states)
         for change in changes:
-            after = change.apply(self.state(change.article_id))
+            after = change.apply(states.get(change.article_id) or UserState())
             if after.is_default:
-                self.states.pop(change.article_id, None)
+                states.pop(change.article_id, None)
             else:
-                self.states[change.article_id] = after
+                states[change.article_id] = after
+        self.states = states

@@ -17,6 +17,10 @@ from reader.store import Store
 DEFAULT_THEME = "textual-dark"
 
 
+#: Articles read before the first paint (about two segments); the rest follow.
+FIRST_SCREEN_ARTICLES = 4000
+
+
 class HalflifeApp(App):
     CSS_PATH = "reader.tcss"
     TITLE = "halflife"
@@ -48,7 +52,9 @@ class HalflifeApp(App):
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         if not self.library.articles:
-            self.library.load()
+            # the newest segments first: the list paints at once, whatever the store's
+            # size; the main screen reads the rest in a worker
+            self.library.load(limit=FIRST_SCREEN_ARTICLES)
         main = localized(MainScreen, self.labels)(self.library, self.config, self.labels)
         if self._prefs.get("sort"):
             main.sort = self._prefs["sort"]

@@ -146,6 +146,8 @@ class MainScreen(Screen):
         self._apply_layout(self.size.width)
         self.rebuild()
         self.query_one(ArticleList).focus()
+        if self.library.partial:  # painted from the newest articles: the rest once painted
+            self.call_after_refresh(self._reload_in_thread)
         self.set_interval(self.config.ui.poll, self.poll_store)
         self.set_interval(60, self._tick)
 
@@ -338,6 +340,8 @@ class MainScreen(Screen):
         status.append(f"  {labels['sort']}: ", style="dim")
         status.append(labels.sort(self.sort))
         status.append(f"  {shown}/{len(self.library.articles)} ", style="dim")
+        if self.library.partial:
+            status.append(f"{labels['loading']} ", style="bold yellow")
         status.append(f"{labels['articles']} · {unread} {labels['unread']}", style="dim")
         if self.marked:
             status.append("  " + labels.f("marked", n=len(self.marked)), style="bold magenta")
@@ -402,7 +406,7 @@ class MainScreen(Screen):
         error = future.exception()
         if error is not None:
             self.app.call_from_thread(
-                self.notify, render.safe(str(error)), severity="error", timeout=10
+                self.notify, render.safe(str(error)), severity="error", timeout=10, markup=False
             )
 
     def flush_writes(self) -> None:
