@@ -83,6 +83,11 @@ Predicate = Callable[[Item, float], bool]
 class Filter:
     expression: str = ""
     predicates: list[Predicate] = field(default_factory=list)
+    #: the words and phrases an article's text must contain (lower-cased): a library
+    #: can find the candidates with one scan of all texts before testing predicates
+    needles: list[str] = field(default_factory=list)
+    #: whether any predicate reads ``Item.text`` (else it need not be computed)
+    reads_text: bool = False
 
     def __call__(self, item: Item, now: float) -> bool:
         return all(predicate(item, now) for predicate in self.predicates)
@@ -185,6 +190,10 @@ def parse_filter(expression: str) -> Filter:
     for token, column in _tokens(expression):
         predicate = _term(token, column, expression)
         result.predicates.append(predicate)
+        needle = getattr(predicate, "needle", None)
+        if needle:
+            result.needles.append(needle)
+        result.reads_text = result.reads_text or getattr(predicate, "reads_text", False)
     return result
 
 
@@ -237,12 +246,23 @@ def _term(token: str, column: int, expression: str) -> Predicate:
                 f"unknown field {name!r} (known: {', '.join(_FIELDS)})", column, expression
             )
     if token.startswith("!") and len(token) > 1:
-        needle = _unquote(token[1:]).lower()
-        return lambda item, now: needle not in item.text
+        absent = _unquote(token[1:]).lower()
+
+        def lacks(item: Item, now: float) -> bool:
+            return absent not in item.text
+
+        lacks.reads_text = True  # type: ignore[attr-defined]
+        return lacks
     needle = _unquote(token).lower()
     if not needle:
         raise FilterError("empty phrase", column, expression)
-    return lambda item, now: needle in item.text
+
+    def contains(item: Item, now: float) -> bool:
+        return needle in item.text
+
+    contains.needle = needle  # type: ignore[attr-defined]
+    contains.reads_text = True  # type: ignore[attr-defined]
+    return contains
 
 
 def _has_tag(name: str) -> Predicate:

@@ -48,12 +48,13 @@ def test_a_full_load_is_not_partial(small_segments):
 def test_a_reload_never_changes_the_dicts_a_reader_is_iterating(small_segments):
     library = Library(small_segments, parse_config(""))
     library.load(limit=5)
-    articles, texts = library.articles, library.texts
-    before = dict(articles)
+    articles, states = library.articles, library.states
+    before, marks = dict(articles), dict(states)
     thread = threading.Thread(target=library.reload)
     thread.start()
     thread.join()
-    assert articles == before and len(texts) == len(before)  # the old dicts, untouched
+    library.change([StateChange(old_article(30).id, starred=True)])
+    assert articles == before and states == marks  # the old dicts, untouched
     assert len(library.articles) == 35  # the new ones, swapped in
 
 
@@ -68,3 +69,66 @@ def test_articles_of_an_interrupted_write_are_not_loaded(small_segments):
     library.load()
     assert old_article(99).id not in library.articles and len(library.articles) == 35
     assert old_article(99).id not in {a.id for a in small_segments.articles()}
+
+
+def test_search_finds_words_in_any_script_and_only_whole_matches_of_the_filter(small_segments):
+    from reader.query import parse_filter
+
+    with small_segments.writing() as writer:
+        writer.add(old_article(40).with_(title="Ein Modell für Übersetzung"), body="x")
+        writer.add(old_article(41).with_(title="日本語のモデルを公開"), body="x")
+        writer.add(old_article(42).with_(title="Model"), body="x")
+    small_segments.change_state([StateChange(old_article(42).id, read=True)])
+    library = Library(small_segments, parse_config(""))
+    library.load()
+
+    def found(expression: str) -> set[str]:
+        return set(library.select(parse_filter(expression), "newest"))
+
+    assert found("übersetzung") == {old_article(40).id}
+    assert found("モデル") == {old_article(41).id}
+    assert found("model") == {old_article(40).id, old_article(42).id}  # "Modell" too
+    assert found("model +unread") == {old_article(40).id}
+    assert found('"archived article 1"') == {old_article(i).id for i in (1, *range(10, 20))}
+    assert found("nowhere-to-be-found") == set()
+    library.prepare_search()
+    with small_segments.writing() as writer:  # a new version of the articles: a new index
+        writer.add(old_article(43).with_(title="Another Modell"), body="x")
+    library.reload()
+    assert old_article(43).id in found("modell")
+
+
+@pytest.mark.parametrize("sort", ["worth", "importance", "freshness", "newest", "source"])
+def test_large_lists_sort_with_numpy_exactly_as_in_python(monkeypatch, tmp_path, sort):
+    import random
+
+    import reader.library as library_module
+    from reader.models import HalfLife, Importance
+    from reader.query import parse_filter
+
+    rng = random.Random(7)
+    store = Store.open(tmp_path / "store")
+    with store.writing() as writer:
+        for i in range(300):
+            score = rng.choice([0.1, 0.35, 0.35, 0.8, rng.random()])  # ties on purpose
+            writer.add(
+                old_article(i).with_(
+                    collected=1_700_000_000.0 + rng.choice([0, 3600, 86400, rng.random() * 1e6]),
+                    published=None,
+                    importance=Importance(score, 2, "notable") if i % 7 else None,
+                    halflife=HalfLife("short", rng.choice([3.0, 24.0, 2000.0]), "x")
+                    if i % 5
+                    else None,
+                    source=rng.choice(["b", "A", "a"]),
+                ),
+                body="",
+            )
+    library = Library(store, parse_config(""))
+    library.load()
+    now = 1_700_500_000.0
+    for expression in ("", "archived", "-x"):
+        query = parse_filter(expression)
+        monkeypatch.setattr(library_module, "_VECTOR_SORT_FROM", 10**9)
+        in_python = library.select(query, sort, now=now)
+        monkeypatch.setattr(library_module, "_VECTOR_SORT_FROM", 1)
+        assert library.select(query, sort, now=now) == in_python, expression

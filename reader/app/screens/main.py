@@ -364,9 +364,15 @@ class MainScreen(Screen):
     def _reload_in_thread(self) -> None:
         result = self.library.reload()
         if result.changed:
-            self.app.call_from_thread(self._after_reload, result)
+            try:
+                self.app.call_from_thread(self._after_reload, result)
+            except RuntimeError:  # the app stopped meanwhile
+                return
+            self.library.prepare_search()  # here, not on the first keystroke of a search
 
     def _after_reload(self, result) -> None:
+        if not self.is_attached or not self.query(ArticleList):
+            return  # the screen is closing: a reload that lands now has nothing to show
         self._now = self.app.clock()
         self.marked &= set(self.library.articles)
         if result.new_ids or result.removed_ids:
