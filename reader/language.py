@@ -245,11 +245,25 @@ def supported_languages() -> frozenset[str]:
     return frozenset(label for label in labels if label)
 
 
+_LABEL_CODES: dict[str, str | None] = {}
+
+
+def _label_code(label: str) -> str | None:
+    """The model's label as an ISO 639-1 code (cached: ~100 labels, every article)."""
+    try:
+        return _LABEL_CODES[label]
+    except KeyError:
+        code = normalise_code(label) if len(label) == 2 else label
+        _LABEL_CODES[label] = code
+        return code
+
+
 def _probabilities(sample: str) -> dict[str, float]:
     """Language -> probability over everything the model knows, codes normalised."""
     found: dict[str, float] = {}
+    codes = _LABEL_CODES
     for label, probability in _model().rank(sample):
-        code = normalise_code(label) if len(label) == 2 else label
+        code = codes[label] if label in codes else _label_code(label)
         if code:
             found[code] = found.get(code, 0.0) + probability
     return found

@@ -26,6 +26,10 @@ from reader.store import Store
 from reader.text import clean_inline
 
 COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
+#: Feeds seen before are parsed in this process while the bodies waiting for it add up
+#: to at most this: a cron refresh that finds a few changed feeds does not start worker
+#: processes (each loads its language and text models: ~1 s of CPU).
+INLINE_MAX_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -523,12 +527,18 @@ async def _refresh_async(
     committing: asyncio.Future | None = None
     last_commit = time.monotonic()
 
-    def executor() -> Executor | None:
+    inline_bytes = 0  # bodies waiting for or in the inline parser
+
+    def executor(feed: FeedConfig, body: bytes) -> Executor:
         nonlocal pool
+        if pool is not None:
+            return pool
         if workers <= 1 or len(due) <= 1:
             return inline  # parse in one thread of this process, one feed at a time
-        if pool is None:
-            pool = _make_pool(workers, pool_context)
+        seen = records.get(feed.key) is not None
+        if seen and inline_bytes + len(body) <= INLINE_MAX_BYTES:
+            return inline  # a trickle of changes: no worker processes for it
+        pool = _make_pool(workers, pool_context)
         return pool
 
     def deliver(outcomes: list[FeedOutcome]) -> None:
@@ -557,10 +567,12 @@ async def _refresh_async(
                 committing = None
 
     async def parse_and_land(feed: FeedConfig, result: FetchResult) -> None:
-        nonlocal pool
+        nonlocal pool, inline_bytes
         assert result.body is not None
         record = records.get(feed.key)
-        used = executor()
+        used = executor(feed, result.body)
+        if used is inline:
+            inline_bytes += len(result.body)
         try:
             job = await loop.run_in_executor(
                 used,
@@ -583,6 +595,9 @@ async def _refresh_async(
             job = _Parsed(meta=None, error="the parser process died (out of memory?)")
         except Exception as exc:  # never raised by parse_job itself: pickling, the pool...
             job = _Parsed(meta=None, error=f"parser failed: {type(exc).__name__}: {exc}")
+        finally:
+            if used is inline:
+                inline_bytes -= len(result.body)
         landed.append(
             _Landed(
                 feed=feed, fetched=result, meta=job.meta, articles=job.articles, error=job.error
