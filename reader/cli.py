@@ -511,13 +511,60 @@ def show(obj: Context, article_id: str, as_json: bool) -> None:
         data["text"] = store.body(article)
         _dump_json(data)
         return
-    for key in ("title", "source", "topic", "type", "published", "link", "tags"):
-        value = data.get(key)
-        if isinstance(value, list):
-            value = ", ".join(value)
-        click.echo(f"{key:<10} {clean_inline(str(value) if value is not None else '-')}")
+    for key, value in _card_lines(data):
+        click.echo(f"{key:<11}{clean_inline(value) or '-'}")
+    if data.get("summary"):
+        click.echo()
+        for line in data["summary"]:
+            click.echo(f"  • {clean_inline(line)}")
     click.echo()
     click.echo(clean_block(store.body(article)))
+
+
+def _card_lines(data: dict) -> list[tuple[str, str]]:
+    """The card of CARD.md as labelled lines, as the app shows it (plain text)."""
+    from reader.export import TIER_LABELS, stars_text
+
+    importance = data.get("importance") or {}
+    stars = ""
+    if importance:
+        stars = f"{stars_text(importance['stars'])} {importance['label']}"
+        if importance.get("percentile") is not None:
+            stars += f" (top {importance['percentile']}% in {importance.get('topic') or '-'})"
+    halflife = data.get("halflife") or {}
+    freshness = data.get("freshness") or {}
+    tier = data.get("tier")
+    source = f"{data.get('source') or '-'}  T{tier} {TIER_LABELS.get(tier, '')}".rstrip()
+    if data.get("source_avg_stars") is not None:
+        source += f"  (source avg ★ {data['source_avg_stars']})"
+    related = data.get("related") or []
+    marks = [m for m, on in (("starred", data.get("starred")), ("read", data.get("read"))) if on]
+    return [
+        ("title", data.get("title") or ""),
+        ("source", source),
+        ("topic", ", ".join(data.get("topics") or [data.get("topic") or ""])),
+        ("type", data.get("type") or ""),
+        ("importance", stars),
+        (
+            "half-life",
+            f"{halflife.get('class', '')} ({halflife.get('reason', '')}, "
+            f"{halflife.get('hours', 0):g} h)"
+            if halflife
+            else "",
+        ),
+        (
+            "freshness",
+            f"{freshness['label']} (age {freshness['ratio']:g}x half-life)" if freshness else "",
+        ),
+        ("language", data.get("lang") or ""),
+        ("published", data.get("published") or ""),
+        ("collected", data.get("collected") or ""),
+        ("author", data.get("author") or ""),
+        ("related", ", ".join(related) if related else ""),
+        ("tags", ", ".join(data.get("tags") or [])),
+        ("marks", ", ".join(marks)),
+        ("link", data.get("link") or ""),
+    ]
 
 
 @main_group.command()
@@ -559,8 +606,9 @@ def feeds(obj: Context, as_json: bool) -> None:
             status = f"ERROR ({row['failures']}x): {row['last_error']}"
         elif row["last_success"]:
             status = f"ok {row['last_success']}"
+        due = f"next {row['next_due']}" if row["next_due"] else "due now"
         name = clean_inline(row["name"], max_length=30)
-        click.echo(f"{name:<30}  {row['articles']:>5}  {clean_inline(status)}")
+        click.echo(f"{name:<30}  {row['articles']:>5}  {due}  {clean_inline(status)}")
 
 
 def _output(path: str | None, text: str) -> None:

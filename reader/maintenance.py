@@ -45,6 +45,10 @@ def parse_duration(text: str, option: str = "duration") -> float:
 # --- prune -----------------------------------------------------------------------------------
 
 
+#: How far a catalog time may be from the article's (the catalog rounds to 0.1 s).
+WHEN_PRECISION = 0.05
+
+
 @dataclass
 class PrunePlan:
     """Chooses articles older than ``cutoff``; call it with the store's catalog, marks and
@@ -66,7 +70,8 @@ class PrunePlan:
             listed = record.article_count if record is not None else 0
             items.sort(reverse=True)
             for position, (when, article_id) in enumerate(items):
-                if when >= self.cutoff:
+                # the catalog keeps times to 0.1 s: one that may be younger is kept
+                if when >= self.cutoff - WHEN_PRECISION:
                     continue
                 if position < listed:
                     self.still_listed += 1

@@ -315,10 +315,24 @@ async def test_stories_collapse_and_expand(sample):
         article_list.cursor = story
         await pilot.press("x")
         assert len(article_list.rows) == 12
+        # the story's articles are counted once, expanded or not
+        assert " 12/12 " in plain(screen.query_one("#status"))
         await pilot.press("x")
         assert len(article_list.rows) == 8
         await pilot.press("c")
         assert len(article_list.rows) == 12 and not any(r.members for r in article_list.rows)
+
+
+async def test_q_quits_after_saving_the_marks(sample):
+    store, _config = sample
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        starred = current(app).id
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0 and not app.is_running
+    assert disk_state(store, starred).starred
 
 
 async def test_copy_and_open_links(sample):

@@ -218,7 +218,7 @@ def test_python_dash_m_and_the_example_offline_feed(tmp_path):
     assert run.code == 0, run.err
     cards = reader("list", "--json").json()
     assert len(cards) == 12 and {c["feed"] for c in cards} == set(samples)
-    # the sample's story: five languages, three sources, related to each other
+    # the sample's story: five languages, two sources, related to each other
     aster = [c for c in cards if "Aster-7B" in c["title"]]
     assert {c["lang"] for c in aster} == {"en", "ja", "fr", "it", "de"}
     for c in aster:

@@ -94,7 +94,8 @@ def row(
         count, langs = story
         tail.append(f" ×{count}", style="bold magenta")
         if langs:
-            tail.append(" " + " ".join(langs[:4]), style="magenta")
+            more = f" +{len(langs) - 4}" if len(langs) > 4 else ""
+            tail.append(" " + " ".join(langs[:4]) + more, style="magenta")
     if show_tags:
         tags = safe(" ".join(f"#{t}" for t in state.tags), TAGS_WIDTH)
         tail.append(" " + tags, style="green")

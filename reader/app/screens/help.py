@@ -28,6 +28,10 @@ class HelpScreen(ModalScreen):
         for action in DEFAULT_KEYS:
             table.add_row(keys_for(action, self.keymap), self.labels.action(action))
         table.add_row("1-9", self.labels.action("quick_tag"))
+        related = self.keymap.get("open_related", "R")
+        table.add_row(
+            related, f"{self.labels.action('open_related')} ({self.labels['article_view']})"
+        )
         table.add_row("ctrl+p", "Command palette")
         with VerticalScroll(id="help-box"):
             yield Static(Text(self.labels["help_title"], style="bold"))

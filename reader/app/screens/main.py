@@ -319,7 +319,8 @@ class MainScreen(Screen):
     def update_status(self) -> None:
         labels = self.labels
         article_list = self.query_one(ArticleList)
-        shown = sum(len(r.ids) for r in article_list.rows)
+        # an expanded story shows its row and its articles' rows: count articles once
+        shown = len({i for r in article_list.rows for i in r.ids})
         read = sum(
             1 for i, s in self.library.states.items() if s.read and i in self.library.articles
         )
@@ -707,8 +708,8 @@ class MainScreen(Screen):
         elif self.focused is not None and self.focused.id != "list":
             self.query_one(ArticleList).focus()
 
-    def action_quit(self) -> None:
-        self.app.action_quit()
+    async def action_quit(self) -> None:
+        await self.app.action_quit()  # waits for queued mark writes, then exits
 
     def action_help(self) -> None:
         from reader.app.screens.help import HelpScreen
