@@ -218,7 +218,9 @@ def _term(token: str, column: int, expression: str) -> Predicate:
         return lambda item, now: now - item.article.when <= seconds
     if token.lower().startswith("stars"):
         match = _STARS.match(token.lower())
-        if not match or not 1 <= int(match.group(2)) <= 5:
+        if match and not 1 <= int(match.group(2)) <= 5:
+            raise FilterError(f"{token!r}: stars go from 1 to 5", column, expression)
+        if not match:
             raise FilterError(
                 f"{token!r}: write stars>=3 (operators > >= < <= =, stars 1-5)", column, expression
             )

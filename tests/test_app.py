@@ -573,3 +573,18 @@ def test_card_json_matches_what_the_app_shows(sample):
         "source_avg_stars",
     ):
         assert key in data
+
+
+async def test_a_story_row_is_unread_while_any_of_its_reports_is(sample):
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        article_list = screen.query_one(ArticleList)
+        index = next(i for i, r in enumerate(article_list.rows) if r.members)
+        story = article_list.rows[index]
+        screen.change([StateChange(story.article_id, read=True)], "read")  # the lead only
+        await pilot.pause()
+        assert screen.render_row(story, 120, False).plain[1] == "●"
+        screen.change([StateChange(i, read=True) for i in story.members], "read")
+        await pilot.pause()
+        assert screen.render_row(story, 120, False).plain[1] == " "

@@ -109,7 +109,8 @@ def test_the_issue_example_parses_and_combines():
     [
         ('lang:ja "open', 9, "unclosed quote"),
         ("+unread lnag:ja", 9, "unknown field 'lnag'"),
-        ("stars>=9", 1, "stars>=3"),
+        ("stars>=9", 1, "stars go from 1 to 5"),
+        ("+unread stars=0", 9, "stars go from 1 to 5"),
         ("stars>>3", 1, "stars>=3"),
         ("@7days", 1, "@7d"),
         ("type:tweet", 1, "is not one of"),

@@ -133,7 +133,8 @@ def card(
 
     summary = Table.grid(padding=(0, 1))
     summary.add_column(width=3, justify="right")
-    summary.add_column(ratio=1)
+    # fold, not ellipsis: a line of Japanese or Chinese has no space to wrap at
+    summary.add_column(ratio=1, overflow="fold")
     lines = data.get("summary") or []
     for line in lines:
         summary.add_row("•", Text(safe(line)))
@@ -142,7 +143,7 @@ def card(
 
     fields = Table.grid(padding=(0, 1), pad_edge=True)
     fields.add_column(style="bold dim", no_wrap=True, min_width=11)
-    fields.add_column(ratio=1)
+    fields.add_column(ratio=1, overflow="fold")
 
     source = Text(safe(data.get("source")), style="blue")
     tier = data.get("tier")

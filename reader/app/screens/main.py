@@ -7,7 +7,7 @@ only through the :class:`~reader.library.Library`; marks are written through it 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -172,6 +172,7 @@ class MainScreen(Screen):
         if article is None:
             return Text("")
         story = None
+        state = self.library.state(article.id)
         if row.members:
             langs = sorted(
                 {
@@ -181,9 +182,12 @@ class MainScreen(Screen):
                 }
             )
             story = (len(row.members), langs)
+            # a story is unread while any of its reports is
+            if state.read and not all(self.library.state(i).read for i in row.members):
+                state = replace(state, read=False)
         return render.row(
             article,
-            self.library.state(article.id),
+            state,
             now=self._now,
             width=width,
             freshness_label=self._freshness(article),
@@ -600,8 +604,6 @@ class MainScreen(Screen):
             return
         views = [v for v in self.config.views if v.name != name]
         views.append(ViewConfig(name=name, filter=self.view_filter.expression, sort=self.sort))
-        from dataclasses import replace
-
         self.config = replace(self.config, views=tuple(views))
         self.app.config = self.config
         self.view_name = name
