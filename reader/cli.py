@@ -806,7 +806,8 @@ def tag(obj: Context, args: tuple[str, ...]) -> None:
     if not ids:
         raise click.UsageError("give at least one article id")
     if not add and not remove:
-        raise click.UsageError("give at least one +tag or -tag")
+        hint = f" ({ids[-1]!r} is taken for an article id: write +{ids[-1]} to add it)"
+        raise click.UsageError("give at least one +tag or -tag" + (hint if len(ids) > 1 else ""))
     if any(not t for t in add + remove):
         raise click.UsageError("empty tag name")
     store = obj.store(create=False)
@@ -1254,6 +1255,11 @@ def main(argv: list[str] | None = None) -> None:
         main_group.main(args=argv, prog_name="reader", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        # one line, like every other error: what is wrong, and where to read more
+        command = exc.ctx.command_path if exc.ctx is not None else "reader"
+        click.echo(f"{command}: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)

@@ -189,6 +189,17 @@ def test_user_errors_are_one_line_without_traceback(tmp_path):
     assert run.code == 2 and "No such command" in run.err
     run = good("tag", "abcd")
     assert run.code == 2
+    # click's usage errors too: one line, the command, what is wrong, where to read more
+    for args, words in [
+        (("frobnicate",), "No such command 'frobnicate'"),
+        (("list", "--sort", "bogus"), "'bogus' is not one of"),
+        (("tag", "abcd", "foo"), "write +foo to add it"),
+        (("list", "--json", "--jsonl"), "cannot be used together"),
+    ]:
+        run = good(*args)
+        assert run.code == 2, args
+        assert len(run.err.strip().splitlines()) == 1 and words in run.err, (args, run.err)
+        assert "--help" in run.err and "Traceback" not in run.err
 
 
 def test_a_lock_held_past_wait_exits_3(tmp_path):
