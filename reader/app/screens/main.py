@@ -330,7 +330,8 @@ class MainScreen(Screen):
         )
         unread = len(self.library.articles) - read
         status = Text()
-        status.append(" halflife ", style="bold reverse")
+        if self.size.width >= MEDIUM:  # below, the counts need the room more
+            status.append(" halflife ", style="bold reverse")
         status.append(f" {labels['view']}: ", style="dim")
         status.append(
             self.view_name
