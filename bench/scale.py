@@ -319,60 +319,44 @@ def main() -> None:
     def row(label: str, target: str, values: list[str]) -> None:
         print(f"{label:<44} {target:>10}  " + "  ".join(f"{v:>12}" for v in values))
 
+    figures = [
+        ("store on disk", "", lambda r: f"{r['disk_mb']:.0f} MB"),
+        ("`reader` to first painted list", "<= 1 s", lambda r: f"{r['app']['first_list']:.2f} s"),
+        ("whole store read (in a worker)", "", lambda r: f"{r['app']['all_loaded']:.2f} s"),
+        ("app RSS (whole store read)", "<= 400 MB", lambda r: f"{r['app']['rss_mb']:.0f} MB"),
+        ("library load (in the above)", "", lambda r: f"{r['search']['load']:.2f} s"),
+        (
+            "reload when nothing changed",
+            "",
+            lambda r: f"{r['search']['reload_unchanged'] * 1000:.1f} ms",
+        ),
+        (
+            "full-text search: a phrase + unread",
+            "<= 200 ms",
+            lambda r: f"{r['search']['phrase'] * 1000:.0f} ms",
+        ),
+        (
+            "full-text search: a word, worth sort",
+            "<= 200 ms",
+            lambda r: f"{r['search']['word'] * 1000:.0f} ms",
+        ),
+        ("tag keystroke on disk", "<= 50 ms", lambda r: f"{r['keystroke'] * 1000:.1f} ms"),
+        (
+            "refresh +200: writing (segments, catalog)",
+            "<= 0.3 s",
+            lambda r: f"{r['refresh']['write']:.2f} s",
+        ),
+        (
+            "refresh +200: relate + score (under lock)",
+            "<= 2 s",
+            lambda r: f"{r['refresh']['relate_score']:.2f} s",
+        ),
+        ("refresh +200: whole store transaction", "", lambda r: f"{r['refresh']['total']:.2f} s"),
+    ]
     print()
     row("figure", "target", [f"{s:,}" for s in sizes])
-    row("store on disk", "", [f"{results[s]['disk_mb']:.0f} MB" for s in sizes])
-    row(
-        "`reader` to first painted list",
-        "<= 1 s",
-        [f"{results[s]['app']['first_list']:.2f} s" for s in sizes],
-    )
-    row(
-        "whole store read (in a worker)",
-        "",
-        [f"{results[s]['app']['all_loaded']:.2f} s" for s in sizes],
-    )
-    row(
-        "app RSS (whole store read)",
-        "<= 400 MB",
-        [f"{results[s]['app']['rss_mb']:.0f} MB" for s in sizes],
-    )
-    row("library load (in the above)", "", [f"{results[s]['search']['load']:.2f} s" for s in sizes])
-    row(
-        "reload when nothing changed",
-        "",
-        [f"{results[s]['search']['reload_unchanged'] * 1000:.1f} ms" for s in sizes],
-    )
-    row(
-        "full-text search: a phrase + unread",
-        "<= 200 ms",
-        [f"{results[s]['search']['phrase'] * 1000:.0f} ms" for s in sizes],
-    )
-    row(
-        "full-text search: a word, worth sort",
-        "<= 200 ms",
-        [f"{results[s]['search']['word'] * 1000:.0f} ms" for s in sizes],
-    )
-    row(
-        "tag keystroke on disk",
-        "<= 50 ms",
-        [f"{results[s]['keystroke'] * 1000:.1f} ms" for s in sizes],
-    )
-    row(
-        "refresh +200: writing (segments, catalog)",
-        "<= 0.3 s",
-        [f"{results[s]['refresh']['write']:.2f} s" for s in sizes],
-    )
-    row(
-        "refresh +200: relate + score (under lock)",
-        "<= 2 s",
-        [f"{results[s]['refresh']['relate_score']:.2f} s" for s in sizes],
-    )
-    row(
-        "refresh +200: whole store transaction",
-        "",
-        [f"{results[s]['refresh']['total']:.2f} s" for s in sizes],
-    )
+    for label, target, shown in figures:
+        row(label, target, [shown(results[s]) for s in sizes])
     print()
     print(f"enrichment (language, summary, type, topics): {rate:.0f} articles/s (target >= 100)")
     print(f"story vectors: {vectors:.0f} articles/s")

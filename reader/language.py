@@ -239,31 +239,24 @@ def warm_up(languages: Iterable[str] | None = None) -> None:
     _model().rank("warm up")
 
 
+@functools.cache
+def _label_codes() -> dict[str, str | None]:
+    """The model's labels as ISO 639-1 codes (labels of other lengths kept as they are),
+    computed once: every article's detection maps ~100 of them."""
+    return {label: normalise_code(label) if len(label) == 2 else label for label in _model().labels}
+
+
 def supported_languages() -> frozenset[str]:
     """Every code :func:`detect_language` can return from text (not only from a prior)."""
-    labels = (normalise_code(label) for label in _model().labels if len(label) == 2)
-    return frozenset(label for label in labels if label)
-
-
-_LABEL_CODES: dict[str, str | None] = {}
-
-
-def _label_code(label: str) -> str | None:
-    """The model's label as an ISO 639-1 code (cached: ~100 labels, every article)."""
-    try:
-        return _LABEL_CODES[label]
-    except KeyError:
-        code = normalise_code(label) if len(label) == 2 else label
-        _LABEL_CODES[label] = code
-        return code
+    return frozenset(code for label, code in _label_codes().items() if len(label) == 2 and code)
 
 
 def _probabilities(sample: str) -> dict[str, float]:
     """Language -> probability over everything the model knows, codes normalised."""
     found: dict[str, float] = {}
-    codes = _LABEL_CODES
+    codes = _label_codes()
     for label, probability in _model().rank(sample):
-        code = codes[label] if label in codes else _label_code(label)
+        code = codes[label]
         if code:
             found[code] = found.get(code, 0.0) + probability
     return found

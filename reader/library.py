@@ -16,8 +16,6 @@ No Textual here: the library is plain Python, tested on its own.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import threading
 import time
 from collections import Counter
@@ -28,25 +26,12 @@ from reader.card import Ranking, card
 from reader.config import Config
 from reader.models import Article, StateChange, UserState
 from reader.query import Filter, Item, search_text, sort_key
-from reader.store import Store
+from reader.store import Store, gc_paused
 
 #: From this many articles a list is sorted with numpy (importing it costs ~80 ms: the
 #: first screen, ~4,000 articles, is sorted in Python).
 _VECTOR_SORT_FROM = 5000
 _VECTOR_SORTS = ("worth", "importance", "freshness", "newest")
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """A load creates ~40 objects an article: without a pause the collector walks the
-    growing heap again and again (a third of a 100k-article load)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
@@ -171,7 +156,7 @@ class Library:
         articles = dict(self.articles)  # swapped in at the end
         loaded = 0
         partial = False
-        with _gc_paused():
+        with gc_paused():
             for number in sorted(numbers, reverse=True):  # the newest first
                 if limit is not None and loaded >= limit:
                     partial = True

@@ -196,10 +196,10 @@ def _reindex_segment(job: _SegmentJob) -> _SegmentResult:
         feed = _feed_for(article, feeds)
         new = reenrich(article, body, feed, job.config, job.priors.get(article.feed_url))
         result.articles.append(new)
-        lead = story_lead(new, body)
-        if (new.title, lead) != (article.title, story_lead(article, body)):
+        lead, old_lead = story_lead(new, body), story_lead(article, body)
+        if (new.title, lead) != (article.title, old_lead):
             after = story_text(new.title, lead)
-            if after != story_text(article.title, story_lead(article, body)):
+            if after != story_text(article.title, old_lead):
                 result.story_changed[article.id] = after
     return result
 

@@ -74,11 +74,13 @@ class Reader:
         )
         return Run(done.returncode, done.stdout, done.stderr)
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, **popen) -> subprocess.Popen:
+        """Started, not waited for; ``popen`` adds Popen options."""
         return subprocess.Popen(
             self.argv(*args),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=self.env(),
+            **popen,
         )

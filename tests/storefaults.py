@@ -91,15 +91,7 @@ class FaultReader(Reader):
         """Started in its own session, so its parse workers can be killed with it."""
         self.fault = fault
         try:
-            return subprocess.Popen(
-                self.argv(*args),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=self.env(),
-                start_new_session=True,
-                **popen,
-            )
+            return self.start(*args, start_new_session=True, **popen)
         finally:
             self.fault = None
 
