@@ -1,4 +1,5 @@
-"""Fetched bytes -> :class:`ParsedFeed`. The only module that imports feedparser.
+"""Fetched bytes -> :class:`ParsedFeed`. With :mod:`reader.feedxml` (its fast path for
+well-formed documents), the only module that imports feedparser.
 
 Lenient where publishers are sloppy (whitespace or a BOM before ``<?xml``, a gzip body
 sent without its header, a wrong declared charset: feedparser falls back), strict where
@@ -326,29 +327,21 @@ def _lang(value: str | None) -> str | None:
     return code if code.isalpha() and len(code) == 2 else None
 
 
-def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
-    """Parse a fetched feed. Raises :class:`ParseError` when the bytes are not a feed."""
+def _read_document(
+    body: bytes, url: str, headers: dict[str, str], total_entries: int, *, fast: bool
+) -> tuple[dict, list[dict], str | None]:
+    """(feed, entries, problem) in feedparser's shapes: lxml's fast path when it can read
+    the document (:mod:`reader.feedxml`), else feedparser itself."""
+    if fast:
+        from reader import feedxml
+
+        found = feedxml.read(body, url, headers)
+        # every entry the document holds, or it has something the fast path misread
+        if found is not None and len(found[1]) == min(total_entries, 2 * MAX_ENTRIES):
+            return found[0], found[1], None
+
     import feedparser
 
-    if not body or not body.strip():
-        raise ParseError("empty response: no feed in it")
-    body = prepare(body)
-    headers = dict(headers or {})
-    utf8 = _wide_to_utf8(body)
-    if utf8 is not None:
-        body = utf8
-        if "content-type" in headers:  # its charset would contradict the new bytes
-            headers["content-type"] = _CHARSET_PARAM.sub("", headers["content-type"])
-    head = body[:4096]
-    content_type = headers.get("content-type", "").lower()
-    if _HTML_START.match(head) or (
-        any(t in content_type for t in _HTML_TYPES) and not _FEED_MARKER.search(body[:65536])
-    ):
-        raise ParseError("not a feed: the server sent an HTML page")
-    body = fix_references(strip_doctype(body))
-    body, total_entries = limit_entries(body)
-    headers.setdefault("content-location", url)
-    headers.pop("content-encoding", None)  # already decoded by fetch
     try:
         result = feedparser.parse(
             io.BytesIO(body),
@@ -372,6 +365,36 @@ def parse_feed(body: bytes, url: str, headers: dict[str, str] | None = None) -> 
     if not result.get("version") and not entries:
         detail = f": {problem}" if problem else ""
         raise ParseError(f"not a feed (no RSS, Atom or RDF found){detail}")
+    return feed, entries, problem
+
+
+def parse_feed(
+    body: bytes, url: str, headers: dict[str, str] | None = None, *, fast: bool = True
+) -> ParsedFeed:
+    """Parse a fetched feed. Raises :class:`ParseError` when the bytes are not a feed.
+
+    ``fast=False`` always uses feedparser (tests compare the two paths).
+    """
+    if not body or not body.strip():
+        raise ParseError("empty response: no feed in it")
+    body = prepare(body)
+    headers = dict(headers or {})
+    utf8 = _wide_to_utf8(body)
+    if utf8 is not None:
+        body = utf8
+        if "content-type" in headers:  # its charset would contradict the new bytes
+            headers["content-type"] = _CHARSET_PARAM.sub("", headers["content-type"])
+    head = body[:4096]
+    content_type = headers.get("content-type", "").lower()
+    if _HTML_START.match(head) or (
+        any(t in content_type for t in _HTML_TYPES) and not _FEED_MARKER.search(body[:65536])
+    ):
+        raise ParseError("not a feed: the server sent an HTML page")
+    body = fix_references(strip_doctype(body))
+    body, total_entries = limit_entries(body)
+    headers.setdefault("content-location", url)
+    headers.pop("content-encoding", None)  # already decoded by fetch
+    feed, entries, problem = _read_document(body, url, headers, total_entries, fast=fast)
 
     base = clean_inline(feed.get("link") or "") or url
     parsed_entries: list[ParsedEntry] = []
