@@ -102,10 +102,10 @@ def place(
 ) -> set[str]:
     """Relate ``added`` (already in ``writer``) to recent articles and score everything
     whose story changed. Returns the ids whose records were rewritten."""
+    if not added:
+        return set()  # before the import: numpy is not even loaded for an all-304 pass
     from reader.cluster import relate
 
-    if not added:
-        return set()
     window = config.cluster.window_days
     recent = {a.id: a for a in writer.articles_since(now - (window + 2) * DAY)}
     for article, _vector in added:
