@@ -30,6 +30,8 @@ COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
 #: to at most this: a cron refresh that finds a few changed feeds does not start worker
 #: processes (each loads its language and text models: ~1 s of CPU).
 INLINE_MAX_BYTES = 256 * 1024
+#: This many feeds never read before start the parse pool as the refresh starts.
+PRESTART_NEW_FEEDS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,10 @@ def _enrich_feed(
         warning=warning,
     )
     return _Parsed(meta=meta, articles=tuple(articles))
+
+
+def _ready() -> None:
+    """A job that does nothing: submitting it starts a worker process."""
 
 
 def _warm() -> None:
@@ -605,6 +611,13 @@ async def _refresh_async(
         )
         await maybe_commit()
 
+    if workers > 1 and sum(records.get(f.key) is None for f in due) >= PRESTART_NEW_FEEDS:
+        # feeds never read before will need the pool (a first refresh, a new OPML):
+        # start its processes now, so that they load their models while the first
+        # bodies are being fetched
+        pool = _make_pool(workers, pool_context)
+        for _ in range(workers):
+            pool.submit(_ready)
     by_key = {feed.key: feed for feed in due}
     known = known_hashes(store.catalog(), by_key)
     requests = [_request(config, feed, records.get(feed.key)) for feed in due]
