@@ -247,6 +247,11 @@ async def test_filter_applies_and_a_bad_expression_points_at_the_mistake(sample)
         assert screen.query_one(ArticleList).rows == before
         await pilot.press("escape")
         assert not screen.query_one("#prompt").display
+        assert screen.query_one(ArticleList).rows == before  # the first esc closed the prompt
+        await pilot.press("escape")  # the second clears the filter
+        await pilot.pause()
+        assert screen.view_filter.expression == ""
+        assert len(screen.query_one(ArticleList).rows) > len(before)
 
 
 async def test_search_finds_words_in_titles_and_summaries(sample):

@@ -708,6 +708,9 @@ class MainScreen(Screen):
         elif self.search:
             self.search = ""
             self.rebuild()
+        elif self.view_filter.expression and not self.view_name:
+            self.view_filter = parse_filter("")  # a typed filter; a chosen view stays
+            self.rebuild()
         elif self.focused is not None and self.focused.id != "list":
             self.query_one(ArticleList).focus()
 
