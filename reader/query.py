@@ -54,6 +54,9 @@ _STARS = re.compile(r"^stars(>=|<=|>|<|=)(\d)$")
 _FIELDS = ("lang", "topic", "source", "feed", "type", "tier")
 
 
+_LANG_CODE = re.compile(r"[A-Za-z]{2}(?:[-_][A-Za-z0-9]+)*")
+
+
 class FilterError(UsageError):
     """A filter expression that does not parse; ``column`` is 0-based."""
 
@@ -146,6 +149,13 @@ def _values(raw: str, column: int, expression: str, name: str) -> list[str]:
 def _field(name: str, raw: str, column: int, expression: str) -> Predicate:
     values = _values(raw, column, expression, name)
     if name == "lang":
+        bad = [v for v in values if not _LANG_CODE.fullmatch(v)]
+        if bad:  # "lang:german" would silently match nothing
+            raise FilterError(
+                f"lang: {bad[0]!r} is not a two-letter language code (en, de, ja...)",
+                column,
+                expression,
+            )
         langs = {v.lower()[:2] for v in values}
         return lambda item, now: item.article.lang in langs
     if name == "topic":

@@ -62,6 +62,7 @@ def test_fields():
         feed="arXiv cs.CL",
     )
     assert match("lang:ja", a) and match("lang:en,ja", a) and not match("lang:fr", a)
+    assert match("lang:ja-JP", a) and match("lang:JA", a)
     assert match('topic:"Open models"', a) and match("topic:industry", a)
     assert not match("topic:Papers", a)
     assert match("source:arxiv", a) and not match("source:nature", a)
@@ -116,6 +117,7 @@ def test_the_issue_example_parses_and_combines():
         ("type:tweet", 1, "is not one of"),
         ("tier:4", 1, "tier: must be 1, 2 or 3"),
         ("lang:", 1, "needs a value"),
+        ("lang:ja,german", 1, "'german' is not a two-letter language code"),
         ("+ x", 1, "needs a tag name"),
     ],
 )
