@@ -1,22 +1,36 @@
-"""reader/modelcache.py: the cache of derived model data.
+"""reader/modelcache.py and the models that use it (language).
 
-The promises: a key that differs (library version, source file, our format) is never
-read; anything wrong with the cache (corrupt, truncated, unreadable, unwritable, full,
-foreign) means None or False, never an error; writes are atomic and leave no
-temporary files.
+The promises: a cached load gives exactly what the library's own load gives; a key
+that differs (library version, source file, our format) is never read; anything wrong
+with the cache (corrupt, truncated, unreadable, unwritable, full, foreign) means the
+normal load, never an error; writes are atomic and leave no temporary files.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reader import modelcache
+from reader import language, modelcache
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TEXTS = [
+    "Le gouvernement a présenté mercredi un projet de loi sur les retraites.",
+    "The central bank left interest rates unchanged on Thursday.",
+    "Die Regierung hat am Mittwoch einen Gesetzentwurf vorgelegt.",
+    "東京で震度5強の地震、新幹線が一時運転見合わせ",
+    "Привет мир, это новости дня",
+    "IMG_0663.JPG",
+    "",
+]
 
 
 @pytest.fixture
@@ -280,3 +294,102 @@ def test_a_mapped_file_survives_its_replacement(cache_home):
     assert loaded[0]["a"][10] == 10  # the old inode stays mapped
     again = modelcache.load("m", "k")
     assert again is not None and again[0]["a"][10] == 20
+
+
+# --- the language model --------------------------------------------------------------
+
+
+def _identifier():
+    """A fresh identifier through reader.language's loader (the process's own stays)."""
+    return language._load_identifier()
+
+
+def _library_identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _ranks(identifier) -> list[list[tuple[str, float]]]:
+    return [[(label, float(p)) for label, p in identifier.rank(text)] for text in TEXTS]
+
+
+@pytest.fixture(scope="module")
+def library_ranks() -> list[list[tuple[str, float]]]:
+    """The probabilities py3langid's own loader gives."""
+    return _ranks(_library_identifier())
+
+
+def test_language_probabilities_are_identical_cold_warm_and_library(
+    cache_home, monkeypatch, library_ranks
+):
+    cold = _identifier()
+    assert (cache_home / "language.cache").is_file()
+    assert leftovers(cache_home) == []
+
+    def no_lzma(*args, **kwargs):
+        raise AssertionError("the warm load unpacked the LZMA model")
+
+    monkeypatch.setattr("lzma.open", no_lzma)
+    warm = _identifier()
+    assert _ranks(cold) == library_ranks
+    assert _ranks(warm) == library_ranks
+    assert cold.labels == warm.labels
+
+
+@pytest.mark.parametrize("how", ["truncated", "flipped bit in the data", "garbage header"])
+def test_a_damaged_language_cache_falls_back_to_the_model_file(cache_home, how, library_ranks):
+    _identifier()
+    _damage(cache_home / "language.cache", how)
+    assert _ranks(_identifier()) == library_ranks
+    assert modelcache.load("language", _language_key()) is not None  # rewritten
+
+
+def _language_key() -> str:
+    import py3langid
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    return modelcache.make_key(
+        f"py3langid {py3langid.__version__}",
+        language._CACHE_FORMAT,
+        files=[MODEL_DIR / MODEL_FILE],
+    )
+
+
+def test_a_new_py3langid_or_format_never_reads_the_old_cache(cache_home, monkeypatch):
+    import py3langid
+
+    _identifier()
+    old_key = _language_key()
+    loads: list[str] = []
+    real_load = modelcache.load
+    monkeypatch.setattr(
+        modelcache, "load", lambda name, key: loads.append(key) or real_load(name, key)
+    )
+    monkeypatch.setattr(py3langid, "__version__", "0.5.0")
+    _identifier()
+    monkeypatch.setattr(language, "_CACHE_FORMAT", language._CACHE_FORMAT + 1)
+    _identifier()
+    assert len(set(loads)) == 2 and old_key not in loads
+    assert "py3langid 0.5.0" in loads[0]
+
+
+def test_an_unwritable_cache_still_detects(tmp_path, monkeypatch, library_ranks):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert _ranks(_identifier()) == library_ranks
+
+
+def test_two_processes_building_the_language_cache_at_once(cache_home):
+    code = "from reader.language import warm_up; warm_up()"
+    env = dict(os.environ)
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for run in runs:
+        _out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    assert modelcache.load("language", _language_key()) is not None
+    assert leftovers(cache_home) == []
