@@ -41,7 +41,8 @@ set: ~0.55 s of CPU to unpack py3langid's LZMA file (~0.75 s the first time on a
 machine, which also writes the cache), then ~0.04 s, its arrays mapped from
 :mod:`reader.modelcache`'s file (~100 MB of RSS with numpy, most of it that file's
 pages, which processes share). :func:`warm_up` loads it up front: call it in the parent
-before forking workers (they then share its pages) or once in each worker.
+before forking workers (the refresh's forkserver does, see :mod:`reader.preload`) or
+once in each worker.
 """
 
 from __future__ import annotations
