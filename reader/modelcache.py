@@ -29,7 +29,7 @@ The promises, all of them tested:
   a reader sees the old file or the new one, two processes may write at once, and a
   failed write removes its temporary file (stale ones from a killed process are swept).
 - Anything wrong (no file, a corrupt or truncated one, a directory that cannot be
-  created or written, a full disk, another owner, a world-writable directory) makes
+  created or written, a full disk, another owner, a directory others may write) makes
   :func:`load` return None or :func:`save` return False: the caller loads the model
   the normal way. Nothing here raises.
 """
@@ -82,11 +82,13 @@ def _path(name: str) -> Path:
 
 
 def _trusted(info: os.stat_result) -> bool:
-    """Ours and not writable by others: another user could swap its content."""
+    """Ours and writable by no one else (group included): another user could swap its
+    content. The directory is made 0700 and the files 0600, so only a directory that
+    someone changed is refused."""
     getuid = getattr(os, "getuid", None)
     if getuid is not None and info.st_uid != getuid():
         return False
-    return not info.st_mode & stat.S_IWOTH
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def load(name: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:

@@ -161,9 +161,10 @@ def test_a_damaged_file_is_replaced_by_the_next_save(cache_home):
     assert modelcache.load("m", "k") is not None
 
 
-def test_a_world_writable_or_foreign_directory_is_not_used(cache_home):
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
+def test_a_directory_others_may_write_or_foreign_is_not_used(cache_home, mode):
     assert save()
-    cache_home.chmod(0o777)
+    cache_home.chmod(mode)
     assert modelcache.load("m", "k") is None
     assert not save()
     cache_home.chmod(0o700)
@@ -175,12 +176,14 @@ def test_a_world_writable_or_foreign_directory_is_not_used(cache_home):
     assert not save()
 
 
-def test_a_foreign_or_world_writable_file_is_not_used(cache_home):
+def test_a_file_others_may_write_or_foreign_is_not_used(cache_home):
     assert save()
     path = cache_home / "m.cache"
-    path.chmod(0o666)
-    assert modelcache.load("m", "k") is None
+    for mode in (0o666, 0o620):
+        path.chmod(mode)
+        assert modelcache.load("m", "k") is None
     path.chmod(0o600)
+    assert modelcache.load("m", "k") is not None
     if os.getuid() == 0:
         os.chown(path, 12345, -1)
         assert modelcache.load("m", "k") is None
