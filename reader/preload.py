@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 
 import reader.enrich
+import reader.feedxml  # lxml and feedparser: the fast path and its fallback
 import reader.parse  # noqa: F401
 from reader.language import warm_up
 
