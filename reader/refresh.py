@@ -9,6 +9,7 @@ store lock is held only for the short write at the end of each batch.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -469,6 +470,43 @@ def known_hashes(catalog, feed_keys) -> dict[str, dict[str, str]]:
     return found
 
 
+class _LargestFirst:
+    """Hands the pool its jobs one slot at a time, the largest waiting body first.
+
+    Bodies arrive in fetch order, but one big feed (a podcast's 730-entry archive) costs
+    as much as dozens of small ones: queued behind them, it is the last job running
+    while the other worker idles. Keeping only ``slots`` jobs in the pool and choosing
+    the next by size lets the big ones start first.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self.free = slots
+        self.waiting: list[tuple[int, int, asyncio.Future]] = []
+        self.arrivals = 0
+
+    async def acquire(self, size: int) -> None:
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.arrivals += 1
+        heapq.heappush(self.waiting, (-size, self.arrivals, turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # the slot was handed over as we were cancelled
+            raise
+
+    def release(self) -> None:
+        while self.waiting:
+            _size, _arrival, turn = heapq.heappop(self.waiting)
+            if not turn.done():
+                turn.set_result(None)  # the slot passes to the largest waiting body
+                return
+        self.free += 1
+
+
 def _make_pool(workers: int, context: str) -> Executor:
     import multiprocessing
 
@@ -535,6 +573,7 @@ async def _refresh_async(
     last_commit = time.monotonic()
 
     inline_bytes = 0  # bodies waiting for or in the inline parser
+    pool_slots = _LargestFirst(workers + 1)  # one queued job: no worker waits for the next
 
     def executor(feed: FeedConfig, body: bytes) -> Executor:
         nonlocal pool
@@ -580,6 +619,8 @@ async def _refresh_async(
         used = executor(feed, result.body)
         if used is inline:
             inline_bytes += len(result.body)
+        else:
+            await pool_slots.acquire(len(result.body))
         try:
             job = await loop.run_in_executor(
                 used,
@@ -605,6 +646,8 @@ async def _refresh_async(
         finally:
             if used is inline:
                 inline_bytes -= len(result.body)
+            else:
+                pool_slots.release()
         landed.append(
             _Landed(
                 feed=feed, fetched=result, meta=job.meta, articles=job.articles, error=job.error
