@@ -34,6 +34,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from itertools import repeat
+from operator import mul
 
 from reader.boilerplate import is_boilerplate
 from reader.text import repair_mojibake
@@ -177,6 +179,9 @@ def split_sentences(text: str, lang: str | None) -> list[str]:
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _LETTER = re.compile(r"[^\W\d_]")
+#: What _LETTER does not match, the plain space aside: there are few of these in a
+#: sentence, so counting them is cheaper than collecting every letter.
+_NOT_LETTER_NOR_SPACE = re.compile(r"[^\w ]|[\d_]")
 _PUNCT_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 _URL = re.compile(
     r"https?://\S+|www\.\S+|(?<![\w.@-])(?:[a-z0-9-]{1,63}\.){1,4}(?:com|org|net|io|fm|tv)\b(?:/\S*)?",
@@ -187,6 +192,8 @@ _URL_END = re.compile(
 )
 _URL_HINTS = ("http", "www.", ".com", ".org", ".net", ".io", ".fm", ".tv", ".de", ".fr", ".it")
 _URL_HINTS += (".ru", ".jp", ".cn", ".co")
+#: Any of the hints, in one pass over the (lower-cased) text.
+_URL_HINT = re.compile("|".join(re.escape(hint) for hint in _URL_HINTS))
 _CODE_HINT = re.compile(r"[{}<>=;$\\#(']")
 # Footnote and emphasis marks before a sentence: "*We screwed up...", "[*] Если..."
 _LEADING_MARKS = re.compile(r"^(?:\[\*\]|[*†‡]+)\s*")
@@ -257,7 +264,11 @@ class _Title:
         self.word_set = set(self.words)
 
     def repeated_by(self, sentence: str) -> bool:
-        s, t = _normalise(sentence), self.normalised
+        return self.repeated_by_normalised(_normalise(sentence))
+
+    def repeated_by_normalised(self, s: str) -> bool:
+        """:meth:`repeated_by` for a sentence already through :func:`_normalise`."""
+        t = self.normalised
         if not s or not t:
             return False
         if s == t or s in t:
@@ -297,8 +308,9 @@ def _strip_kicker(sentence: str) -> str:
 
 def _is_content(sentence: str, *, list_item: bool = False) -> bool:
     """A sentence worth showing: prose, not a byline, date, link, code or boilerplate."""
-    letters = len(_LETTER.findall(sentence))
-    if letters < 0.55 * len(sentence.replace(" ", "")):
+    spaces = sentence.count(" ")
+    letters = len(sentence) - spaces - len(_NOT_LETTER_NOR_SPACE.findall(sentence))
+    if letters < 0.55 * (len(sentence) - spaces):
         return False  # numbers, code, tables, URLs
     spaceless = _HAS_NO_SPACE.search(sentence) is not None
     if spaceless:
@@ -319,7 +331,7 @@ def _is_content(sentence: str, *, list_item: bool = False) -> bool:
         or len(_URL.sub("", sentence)) < 0.6 * len(sentence)
     ):
         return False
-    if _CODE_HINT.search(sentence) and len(_CODE.findall(sentence)) >= 2:
+    if _CODE_HINT.search(sentence) and _matches_twice(_CODE, sentence):
         return False
     if _PARENTHESISED.match(sentence):
         return False
@@ -333,8 +345,13 @@ def _is_content(sentence: str, *, list_item: bool = False) -> bool:
 
 
 def _might_have_url(sentence: str) -> bool:
-    lowered = sentence.lower()
-    return any(hint in lowered for hint in _URL_HINTS)
+    return _URL_HINT.search(sentence.lower()) is not None
+
+
+def _matches_twice(pattern: re.Pattern[str], text: str) -> bool:
+    """``len(pattern.findall(text)) >= 2``, without finding the matches after the second."""
+    found = pattern.finditer(text)
+    return next(found, None) is not None and next(found, None) is not None
 
 
 def _is_shouting(sentence: str) -> bool:
@@ -385,8 +402,18 @@ def _vector(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
     return {token: (1.0 + math.log(n)) * idf.get(token, 1.0) for token, n in counts.items()}
 
 
+# The sums below are built from map(mul, ...) rather than generator expressions: the
+# same products added in the same order (so the same floats), at half the cost.
+
+
 def _norm(vector: dict[str, float]) -> float:
-    return math.sqrt(sum(value * value for value in vector.values()))
+    values = vector.values()
+    return math.sqrt(sum(map(mul, values, values)))
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """The sum over ``a``'s tokens, in its order, of a's value times b's (or 0)."""
+    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))
 
 
 def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: float) -> float:
@@ -394,7 +421,7 @@ def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: flo
         return 0.0
     if len(a) > len(b):
         a, b = b, a
-    return sum(value * b.get(token, 0.0) for token, value in a.items()) / (norm_a * norm_b)
+    return _dot(a, b) / (norm_a * norm_b)
 
 
 class _Candidate:
@@ -416,10 +443,10 @@ def _candidates(title: str, text: str, lang: str | None) -> list[_Candidate]:
         if examined >= MAX_EXAMINED or len(found) >= MAX_CANDIDATES:
             break
         sentence = _strip_kicker(_LEADING_MARKS.sub("", sentence))
-        if not _is_content(sentence, list_item=list_item) or prepared.repeated_by(sentence):
+        if not _is_content(sentence, list_item=list_item):
             continue
         key = _normalise(sentence)
-        if key in seen:
+        if prepared.repeated_by_normalised(key) or key in seen:
             continue
         seen.add(key)
         found.append(_Candidate(len(found), sentence))
@@ -432,19 +459,23 @@ def _score(candidates: list[_Candidate], title: str) -> None:
     for tokens in token_lists:
         document_frequency.update(set(tokens))
     total = len(candidates)
-    idf = {token: math.log(1.0 + total / n) for token, n in document_frequency.items()}
-    centroid: Counter[str] = Counter()
+    logs = {n: math.log(1.0 + total / n) for n in set(document_frequency.values())}
+    idf = {token: logs[n] for token, n in document_frequency.items()}
+    centroid: dict[str, float] = {}
+    centroid_get = centroid.get
     for candidate, tokens in zip(candidates, token_lists, strict=True):
         candidate.vector = _vector(tokens, idf)
         candidate.norm = _norm(candidate.vector)
-        centroid.update(candidate.vector)
-    centroid_square = sum(value * value for value in centroid.values())
+        for token, value in candidate.vector.items():
+            centroid[token] = centroid_get(token, 0.0) + value
+    squares = map(mul, centroid.values(), centroid.values())
+    centroid_square = sum(squares)
     title_vector = _vector(_tokens(title.casefold()), idf) if title else {}
     title_norm = _norm(title_vector)
     for candidate in candidates:
         # similarity to the rest of the article: cos(v, C - v), from v·C, |v| and |C|
         square = candidate.norm * candidate.norm
-        dot = sum(value * centroid[token] for token, value in candidate.vector.items())
+        dot = _dot(candidate.vector, centroid)
         rest_square = centroid_square - 2.0 * dot + square
         centrality = 0.0
         if square > 0 and rest_square > 1e-9:
