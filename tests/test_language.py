@@ -263,6 +263,50 @@ def test_warm_up_is_idempotent():
     assert detect_language(ENGLISH) == "en"
 
 
+def _rank_probabilities(sample: str) -> dict[str, float]:
+    """What _probabilities computed before its fast path: py3langid's own rank()."""
+    from reader.language import _label_codes, _model
+
+    found: dict[str, float] = {}
+    for label, probability in _model().rank(sample):
+        code = _label_codes()[label]
+        if code:
+            found[code] = found.get(code, 0.0) + probability
+    return found
+
+
+def test_fast_ranker_gives_the_models_own_numbers(corpus_dir):
+    """The vectorised automaton walk: py3langid's probabilities, to the bit, in its order."""
+    import random
+
+    from reader.language import _ranker, _sample
+
+    ranker = _ranker()
+    assert ranker is not None, "py3langid changed: the fast path is off"
+    rng = random.Random(7)
+    alphabet = "aeiou tnsrl ÄÖÜßéèçñ ЖжЯя 中文かなカナ한국어 ไทย עברית .,!?\n\t0123456789"
+    texts = [
+        "",
+        "a",
+        "ab",
+        "IMG_0663.JPG",
+        "HELLO WORLD, ALL CAPITALS",
+        FRENCH,
+        ENGLISH,
+        FRENCH + " " + ENGLISH,
+        _sample("Ein Titel", "Der Text des Artikels, " * 40),
+        "Ð\x9fÑ\x80Ð¸Ð²ÐµÑ\x82 Ð¼Ð¸Ñ\x80",
+    ]
+    texts += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 80))) for _ in range(300)
+    ]
+    texts += [f"{item.title}\n{item.text[:300]}" for item in corpus_items(corpus_dir)[::40]]
+    for text in texts:
+        fast, slow = ranker.probabilities(text), _rank_probabilities(text)
+        assert fast == slow, text
+        assert list(fast) == list(slow), text  # the order too: ties go to the first
+
+
 # --- the real corpus ------------------------------------------------------------------
 
 
