@@ -100,7 +100,7 @@ def _segment(line: str, lang: str) -> list[str]:
         if carry:
             raw, carry = carry + raw, ""
             piece = raw.strip()
-        if _ONLY_ABBREVIATIONS.match(piece):
+        if "." in piece[:5] and _ONLY_ABBREVIATIONS.match(piece):
             carry = raw
             continue
         if merged and (
@@ -178,6 +178,8 @@ def split_sentences(text: str, lang: str | None) -> list[str]:
 # --- what a summary line may not be --------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: The words of 3+ characters: _WORD's matches that are that long, found in one pass.
+_LONG_WORD = re.compile(r"[^\W_]{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
 #: What _LETTER does not match, the plain space aside: there are few of these in a
 #: sentence, so counting them is cheaper than collecting every letter.
@@ -238,7 +240,22 @@ _TEASER = re.compile(
 )
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\s?(?:\.\.\.|…)\s?\]|\(\s?(?:\.\.\.|…)\s?\))\s*$")
 _COMPLETE = re.compile(r"[.!?。！？」』”\"»]\s*$|[.!?。！？][\"'”’»)」』]+\s*$")
+_ENDS_COMPLETE = frozenset('.!?。！？」』”"»')
+_TERMINAL = frozenset(".!?。！？")
+_CLOSERS = "\"'”’»)」』"
 _CLAUSE_BREAK = re.compile(r"[,;:，、；：]\s|\s[–—-]\s")
+
+
+def _is_complete(text: str) -> bool:
+    """``_COMPLETE.search(text)``, from the end of the text instead of all along it: end
+    punctuation, or end punctuation then closing quotes or brackets, spaces aside."""
+    text = text.rstrip()  # what \s* takes: str.isspace() is re's \s
+    if not text:
+        return False
+    if text[-1] in _ENDS_COMPLETE:
+        return True
+    inner = text.rstrip(_CLOSERS)
+    return len(inner) < len(text) and inner[-1:] in _TERMINAL
 
 
 def _normalise(text: str) -> str:
@@ -320,7 +337,7 @@ def _is_content(sentence: str, *, list_item: bool = False) -> bool:
         return False
     # a heading, a caption, a list fragment, a teaser cut off by the feed ("Radiant floor
     # heating throughou [...]"): only a long one reads as a sentence
-    if not _COMPLETE.search(sentence) and (
+    if not _is_complete(sentence) and (
         len(sentence) < (30 if spaceless else 80)
         or (list_item and not spaceless and not _TRUNCATED.search(sentence))
     ):
@@ -393,12 +410,14 @@ def _tokens(text: str) -> list[str]:
             tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     if tokens:
         text = _NO_SPACE_RUN.sub(" ", text)
-    tokens.extend(word for word in _WORD.findall(text) if len(word) > 2)
+    tokens.extend(_LONG_WORD.findall(text))
     return tokens
 
 
 def _vector(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
     counts = Counter(tokens)
+    if len(counts) == len(tokens):  # each token once: its weight 1 + log(1) is 1.0
+        return dict(zip(counts, map(idf.get, counts, repeat(1.0)), strict=True))
     return {token: (1.0 + math.log(n)) * idf.get(token, 1.0) for token, n in counts.items()}
 
 
@@ -442,7 +461,9 @@ def _candidates(title: str, text: str, lang: str | None) -> list[_Candidate]:
     for examined, (sentence, list_item) in enumerate(_sentences(text, lang)):
         if examined >= MAX_EXAMINED or len(found) >= MAX_CANDIDATES:
             break
-        sentence = _strip_kicker(_LEADING_MARKS.sub("", sentence))
+        if sentence.startswith(("[", "*", "†", "‡")):
+            sentence = _LEADING_MARKS.sub("", sentence)
+        sentence = _strip_kicker(sentence)
         if not _is_content(sentence, list_item=list_item):
             continue
         key = _normalise(sentence)
@@ -490,9 +511,9 @@ def _score(candidates: list[_Candidate], title: str) -> None:
             score -= 0.2
         if sentence.endswith((":", "：")):
             score -= 0.3  # introduces a list that is not in the line
-        if _TRUNCATED.search(sentence) and not _COMPLETE.search(sentence[:-3]):
+        if _TRUNCATED.search(sentence) and not _is_complete(sentence[:-3]):
             score -= 0.25  # cut off by the feed ("...the city...")
-        elif not _COMPLETE.search(sentence):
+        elif not _is_complete(sentence):
             score -= 0.1  # no end punctuation: a fragment or a caption
         if len(sentence) > 400:
             score -= 0.1  # will be cut
