@@ -303,13 +303,20 @@ class _Ranker:
         # the state after any two bytes from the root, by 256 * first + second
         after_one = self._next[self._rowbase[0] + np.arange(256)]
         self._pairs = self._next[(self._rowbase[after_one][:, None] + np.arange(256)).ravel()]
-        # rank(): one score per label, a label's first column holding it
+        # rank(): one score per label, a label's first column holding it; the labels
+        # without a code are left out here (the order of the others does not change)
         first: dict[str, int] = {}
         for column, label in enumerate(identifier.nb_classes):
             first.setdefault(label, column)
         codes = _label_codes()
-        self._columns = np.fromiter(first.values(), dtype=np.intp, count=len(first))
-        self._codes = [codes[label] for label in first]
+        kept = [(column, codes[label]) for label, column in first.items() if codes[label]]
+        self._columns = np.array([column for column, _code in kept], dtype=np.intp)
+        self._codes = np.array([code for _column, code in kept], dtype=object)
+        # codes that several labels fold into (nn -> no): positions among the kept labels
+        positions: dict[str, list[int]] = {}
+        for position, (_column, code) in enumerate(kept):
+            positions.setdefault(code, []).append(position)
+        self._shared = [(code, found) for code, found in positions.items() if len(found) > 1]
 
     def _trie_depth(self, rows: np.ndarray) -> int:
         """The length of the longest path from the root that first reaches a state: a
@@ -381,13 +388,14 @@ class _Ranker:
             scores[j] = 0.0
         # rank()'s order (best first, ties in label order), summed per code
         by_label = scores[self._columns]
-        values = by_label.tolist()
-        found: dict[str, float] = {}
-        codes = self._codes
-        for i in np.argsort(-by_label, kind="stable").tolist():
-            code = codes[i]
-            if code:
-                found[code] = found.get(code, 0.0) + values[i]
+        order = np.argsort(-by_label, kind="stable")
+        found = dict(zip(self._codes[order].tolist(), by_label[order].tolist(), strict=True))
+        for code, positions in self._shared:
+            # dict() kept the first position and the last value: the sum, in rank() order
+            total = 0.0
+            for position in sorted(positions, key=lambda p: (-by_label[p], p)):
+                total += float(by_label[position])
+            found[code] = total
         return found
 
 
