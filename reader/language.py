@@ -111,6 +111,12 @@ _UNIQUE_SCRIPTS = (
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+#: Any character of the scripts above: without one, no script decides (one pass, not 19).
+_SCRIPT_BOUND = re.compile(
+    "|".join(pattern.pattern for pattern in (_KANA, _HANGUL, _HAN))
+    + "|"
+    + "|".join(pattern.pattern for _code, pattern in _UNIQUE_SCRIPTS)
+)
 #: One CJK character weighs as much as this many letters of an alphabet (a Chinese word
 #: is one or two characters, an English one five letters and a space).
 CJK_WEIGHT = 3
@@ -422,7 +428,7 @@ def _letters(sample: str) -> int:
 
 def _by_script(sample: str, letters: int, prior: str | None) -> str | None:
     """The language a dominant single-language script gives away, else None."""
-    if sample.isascii():
+    if sample.isascii() or not _SCRIPT_BOUND.search(sample):
         return None
     han = len(_HAN.findall(sample))
     kana = len(_KANA.findall(sample))

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import chain, repeat
 from operator import mul
 
 from reader.boilerplate import is_boilerplate
@@ -89,9 +89,13 @@ def _segment(line: str, lang: str) -> list[str]:
     """sentencex's sentences of one line, mended; each is an exact piece of the line."""
     from sentencex import segment
 
+    pieces = segment(lang, line)
+    if len(pieces) == 1:  # three lines in four: nothing to mend
+        piece = pieces[0].strip()
+        return [piece] if piece else []
     merged: list[str] = []  # raw pieces, with the spaces between them as in the line
     carry = ""
-    for raw in segment(lang, line):
+    for raw in pieces:
         piece = raw.strip()
         if not piece:
             if merged:
@@ -414,10 +418,16 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def _vector(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
+def _vector(
+    tokens: list[str], idf: dict[str, float], distinct: int | None = None
+) -> dict[str, float]:
+    """Token -> tf-idf weight, in order of first occurrence; ``distinct`` is
+    ``len(set(tokens))`` when the caller has it."""
+    if distinct is None:
+        distinct = len(set(tokens))
+    if distinct == len(tokens):  # each token once: its weight 1 + log(1) is 1.0
+        return dict(zip(tokens, map(idf.get, tokens, repeat(1.0)), strict=True))
     counts = Counter(tokens)
-    if len(counts) == len(tokens):  # each token once: its weight 1 + log(1) is 1.0
-        return dict(zip(counts, map(idf.get, counts, repeat(1.0)), strict=True))
     return {token: (1.0 + math.log(n)) * idf.get(token, 1.0) for token, n in counts.items()}
 
 
@@ -476,16 +486,15 @@ def _candidates(title: str, text: str, lang: str | None) -> list[_Candidate]:
 
 def _score(candidates: list[_Candidate], title: str) -> None:
     token_lists = [_tokens(c.text.casefold()) for c in candidates]
-    document_frequency: Counter[str] = Counter()
-    for tokens in token_lists:
-        document_frequency.update(set(tokens))
+    token_sets = [set(tokens) for tokens in token_lists]
+    document_frequency = Counter(chain.from_iterable(token_sets))
     total = len(candidates)
     logs = {n: math.log(1.0 + total / n) for n in set(document_frequency.values())}
     idf = {token: logs[n] for token, n in document_frequency.items()}
     centroid: dict[str, float] = {}
     centroid_get = centroid.get
-    for candidate, tokens in zip(candidates, token_lists, strict=True):
-        candidate.vector = _vector(tokens, idf)
+    for candidate, tokens, token_set in zip(candidates, token_lists, token_sets, strict=True):
+        candidate.vector = _vector(tokens, idf, len(token_set))
         candidate.norm = _norm(candidate.vector)
         for token, value in candidate.vector.items():
             centroid[token] = centroid_get(token, 0.0) + value
