@@ -287,8 +287,9 @@ class _Ranker:
     the root over those bytes reaches it too. That walk is done for every position at
     once with numpy, :attr:`depth` vectorised steps whose memory reads overlap. The
     counts, the naive Bayes scores and their normalisation are py3langid's own code and
-    arithmetic (``tests/test_language.py`` checks the result against ``rank()``); the
-    label -> code folding then skips ``rank()``'s sorted list of pairs.
+    arithmetic; the label -> code folding skips ``rank()``'s sorted list of pairs.
+    ``tests/test_language.py`` checks the probabilities against ``rank()`` and that the
+    shipped automaton does forget every byte older than its depth (from any state).
 
     Relies on attributes of py3langid 0.4's ``LanguageIdentifier`` (pinned below 0.5);
     :func:`_ranker` falls back to ``rank()`` when they are not there.

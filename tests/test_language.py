@@ -307,6 +307,32 @@ def test_fast_ranker_gives_the_models_own_numbers(corpus_dir):
         assert list(fast) == list(slow), text  # the order too: ties go to the first
 
 
+def test_automaton_forgets_what_is_older_than_its_depth():
+    """What makes the fast walk exact: from any state and from the root, the same bytes
+    lead to the same state once they are ``depth`` long. Every pair (state, root) is
+    followed through every byte until the two agree."""
+    import numpy as np
+
+    from reader.language import _model, _ranker
+
+    model, ranker = _model(), _ranker()
+    nextmove = np.asarray(model.tk_nextmove).astype(np.int64)
+    rowbase = np.asarray(model._rowbase, dtype=np.int64)
+    states = len(rowbase)
+    byte = np.arange(256, dtype=np.int64)
+    pairs = np.arange(1, states, dtype=np.int64) * states  # (state, root), as state * n + root
+    for _ in range(ranker.depth):
+        found = []
+        for start in range(0, len(pairs), 8192):
+            chunk = pairs[start : start + 8192]
+            left = nextmove[(rowbase[chunk // states][:, None] + byte).ravel()]
+            right = nextmove[(rowbase[chunk % states][:, None] + byte).ravel()]
+            differ = left != right
+            found.append(np.unique(left[differ] * states + right[differ]))
+        pairs = np.unique(np.concatenate(found))
+    assert not len(pairs), f"{len(pairs)} pairs of states still differ after {ranker.depth} bytes"
+
+
 # --- the real corpus ------------------------------------------------------------------
 
 
