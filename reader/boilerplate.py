@@ -630,7 +630,7 @@ def _classify_core(core: str) -> int:
     """The kind of a line from its core alone (whether it is a list item aside).
 
     Cached: a feed repeats its footers in every item, and the summariser asks again
-    about the sentences that are whole lines (~40% of the calls on the corpus).
+    about the sentences that are whole lines (a third of the calls on the corpus).
     """
     lowered = core.casefold()
     if lowered in _EXACT or lowered.strip(_EDGE_PUNCTUATION) in _EXACT:
