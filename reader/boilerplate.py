@@ -24,6 +24,7 @@ that follow a "Related" / "References" / "Sponsored by" heading.
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: Lines longer than this are prose, whatever words they start with.
@@ -617,17 +618,30 @@ def _classify(line: str) -> int:
     core = _core(line)
     if not core or len(core) > MAX_BOILERPLATE_LINE:
         return _CONTENT
+    kind = _classify_core(core)
+    # a heading only when it is not an item of a list ("• More from MacRumors")
+    if kind in (_HEADING, _PROMO) and _LIST_ITEM.match(line.lstrip()):
+        return _BOILERPLATE
+    return kind
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify_core(core: str) -> int:
+    """The kind of a line from its core alone (whether it is a list item aside).
+
+    Cached: a feed repeats its footers in every item, and the summariser asks again
+    about the sentences that are whole lines (a third of the calls on the corpus).
+    """
     lowered = core.casefold()
     if lowered in _EXACT or lowered.strip(_EDGE_PUNCTUATION) in _EXACT:
         return _BOILERPLATE
     if len(core) <= _ANYWHERE_MAX and any(phrase in lowered for phrase in _ANYWHERE):
         return _BOILERPLATE
     if len(core) <= _HEADING_MAX:
-        # a heading only when it is not an item of a list ("• More from MacRumors")
         if _PROMO_HEADING.fullmatch(core):
-            return _BOILERPLATE if _LIST_ITEM.match(line.lstrip()) else _PROMO
+            return _PROMO
         if _SECTION_HEADING.fullmatch(core):
-            return _BOILERPLATE if _LIST_ITEM.match(line.lstrip()) else _HEADING
+            return _HEADING
     if _LINE.fullmatch(core) or _CREDITS.fullmatch(core):
         return _BOILERPLATE
     return _CONTENT
@@ -711,9 +725,13 @@ def strip_boilerplate(text: str) -> str:
                 elif index < len(paragraphs) and kind == _HEADING:
                     kept.append(line)  # a heading of the article's own prose
         if kept:
-            kept[-1] = strip_tail(kept[-1])
-            if not kept[-1] or _classify(kept[-1]) == _BOILERPLATE:
-                kept.pop()
+            last = strip_tail(kept[-1])
+            # a line kept as it was is content or a heading: only a shortened one is
+            # classified again
+            if last != kept[-1]:
+                kept[-1] = last
+                if not last or _classify(last) == _BOILERPLATE:
+                    kept.pop()
         if kept:
             kept_paragraphs.append("\n".join(kept))
     return "\n\n".join(kept_paragraphs)

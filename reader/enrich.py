@@ -37,6 +37,22 @@ def _matchers(config: Config):
     return TopicMatcher(config.topics), keyword_pattern(config.importance.keywords)
 
 
+_last: tuple[Config, tuple, frozenset[str] | None] | None = None
+
+
+def _per_config(config: Config) -> tuple[tuple, frozenset[str] | None]:
+    """:func:`_matchers` and the language set of ``config``, for the config of the previous
+    article without hashing it again: hashing a Config hashes every feed of feeds.toml
+    (~30 us per article with 180 feeds), and ``config.languages`` walks them too."""
+    global _last
+    last = _last
+    if last is not None and last[0] is config:
+        return last[1], last[2]
+    found = (config, _matchers(config), config.languages or None)
+    _last = found
+    return found[1], found[2]
+
+
 def derive(
     feed: FeedConfig,
     *,
@@ -55,9 +71,9 @@ def derive(
     from reader.language import detect_language
     from reader.summarise import summarise
 
-    lang = detect_language(text, title=title, prior=lang_prior, languages=config.languages or None)
+    (matcher, keywords), languages = _per_config(config)
+    lang = detect_language(text, title=title, prior=lang_prior, languages=languages)
     type_ = refine_type(feed.type, title=title, link=link, text=text, enclosures=enclosures)
-    matcher, keywords = _matchers(config)
     topic, topics = matcher.assign(feed.topic, title, text)
     return {
         "lang": lang,

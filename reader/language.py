@@ -49,8 +49,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -113,6 +115,12 @@ _UNIQUE_SCRIPTS = (
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9d]")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+#: Any character of the scripts above: without one, no script decides (one pass, not 19).
+_SCRIPT_BOUND = re.compile(
+    "|".join(pattern.pattern for pattern in (_KANA, _HANGUL, _HAN))
+    + "|"
+    + "|".join(pattern.pattern for _code, pattern in _UNIQUE_SCRIPTS)
+)
 #: One CJK character weighs as much as this many letters of an alphabet (a Chinese word
 #: is one or two characters, an English one five letters and a space).
 CJK_WEIGHT = 3
@@ -275,6 +283,7 @@ def warm_up(languages: Iterable[str] | None = None) -> None:
     """
     del languages
     _model().rank("warm up")
+    _ranker()  # ~0.05 s more: the automaton's depth
 
 
 @functools.cache
@@ -291,6 +300,9 @@ def supported_languages() -> frozenset[str]:
 
 def _probabilities(sample: str) -> dict[str, float]:
     """Language -> probability over everything the model knows, codes normalised."""
+    ranker = _ranker()
+    if ranker is not None:
+        return ranker.probabilities(sample)
     found: dict[str, float] = {}
     codes = _label_codes()
     for label, probability in _model().rank(sample):
@@ -298,6 +310,146 @@ def _probabilities(sample: str) -> dict[str, float]:
         if code:
             found[code] = found.get(code, 0.0) + probability
     return found
+
+
+class _Ranker:
+    """What ``_model().rank()`` gives :func:`_probabilities`, the same numbers, cheaper.
+
+    py3langid finds a text's byte n-grams by walking an Aho-Corasick automaton one byte
+    at a time in Python. Between two articles the rest of the enrichment evicts the
+    automaton's 40 MB table from the CPU caches, so nearly every step of that walk waits
+    on memory, one after the other: it was ~1 s of the corpus' ~6 s. The state after a
+    byte is the longest suffix of the text so far that is a node of the automaton's trie,
+    so it only depends on the last :attr:`depth` bytes (the trie's depth): walking from
+    the root over those bytes reaches it too. That walk is done for every position at
+    once with numpy, :attr:`depth` vectorised steps whose memory reads overlap. The
+    counts, the naive Bayes scores and their normalisation are py3langid's own code and
+    arithmetic; the label -> code folding skips ``rank()``'s sorted list of pairs.
+    ``tests/test_language.py`` checks the probabilities against ``rank()`` and that the
+    shipped automaton does forget every byte older than its depth (from any state).
+
+    Relies on attributes of py3langid 0.4's ``LanguageIdentifier`` (pinned below 0.5);
+    :func:`_ranker` falls back to ``rank()`` when they are not there.
+    """
+
+    def __init__(self, identifier: LanguageIdentifier) -> None:
+        import numpy as np
+
+        self._np = np
+        self._identifier = identifier
+        if not identifier._norm_probs:
+            raise TypeError("the walk is only checked for normalised probabilities")
+        self._next = np.asarray(identifier.tk_nextmove)  # a view, not a copy
+        self._rowbase = np.asarray(identifier._rowbase, dtype=np.intp)
+        self._output = np.asarray(identifier.tk_output, dtype=np.intp)
+        # walking over more bytes than the trie is deep changes nothing: at least two
+        self.depth = max(2, self._trie_depth(np.asarray(identifier.tk_row, dtype=np.intp)))
+        # the state after any two bytes from the root, by 256 * first + second
+        after_one = self._next[self._rowbase[0] + np.arange(256)]
+        self._pairs = self._next[(self._rowbase[after_one][:, None] + np.arange(256)).ravel()]
+        # rank(): one score per label, a label's first column holding it; the labels
+        # without a code are left out here (the order of the others does not change)
+        first: dict[str, int] = {}
+        for column, label in enumerate(identifier.nb_classes):
+            first.setdefault(label, column)
+        codes = _label_codes()
+        kept = [(column, codes[label]) for label, column in first.items() if codes[label]]
+        self._columns = np.array([column for column, _code in kept], dtype=np.intp)
+        self._codes = np.array([code for _column, code in kept], dtype=object)
+        # codes that several labels fold into (nn -> no): positions among the kept labels
+        positions: dict[str, list[int]] = {}
+        for position, (_column, code) in enumerate(kept):
+            positions.setdefault(code, []).append(position)
+        self._shared = [(code, found) for code, found in positions.items() if len(found) > 1]
+
+    def _trie_depth(self, rows: np.ndarray) -> int:
+        """The length of the longest path from the root that first reaches a state: a
+        breadth-first search over the transition table, by rows (states share rows)."""
+        np = self._np
+        table = self._next.reshape(-1, 256)
+        seen = np.zeros(len(rows), dtype=bool)
+        expanded = np.zeros(len(table), dtype=bool)
+        seen[0] = True
+        frontier = np.zeros(1, dtype=np.intp)
+        depth = 0
+        while True:
+            new_rows = np.unique(rows[frontier])
+            new_rows = new_rows[~expanded[new_rows]]
+            expanded[new_rows] = True
+            reached = np.zeros(len(rows), dtype=bool)
+            reached[table[new_rows].ravel()] = True
+            reached &= ~seen
+            frontier = np.flatnonzero(reached)
+            if not len(frontier):
+                return depth
+            seen |= reached
+            depth += 1
+
+    def _visits(self, text: bytes) -> Counter[int] | None:
+        """py3langid's ``visit_counts``: feature -> count, in order of first occurrence."""
+        features = self._output[self._states(text)]
+        found = features[features >= 0].tolist()
+        return Counter(found) if found else None
+
+    def _states(self, text: bytes) -> np.ndarray:
+        """The automaton's state after each byte of ``text``."""
+        np = self._np
+        size, depth = len(text), self.depth
+        states = np.empty(size, dtype=np.intp)
+        # the first bytes have fewer than `depth` bytes behind them: walked one by one
+        lead = min(size, depth - 1)
+        nextmove, rowbase = self._identifier.tk_nextmove, self._identifier._rowbase
+        state = 0
+        for i in range(lead):
+            state = nextmove[rowbase[state] + text[i]]
+            states[i] = state
+        if size > lead:
+            # position lead + j walks from the root over bytes j .. j + depth - 1: the
+            # first two at once through the table of pairs, then one step per byte
+            count = size - lead
+            data = np.frombuffer(text, dtype=np.uint8).astype(np.intp)
+            walk = self._pairs[(data[:count] << 8) | data[1 : count + 1]]
+            for k in range(2, depth):
+                walk = self._next[self._rowbase[walk] + data[k : k + count]]
+            states[lead:] = walk
+        return states
+
+    def probabilities(self, sample: str) -> dict[str, float]:
+        np = self._np
+        identifier = self._identifier
+        # LanguageIdentifier._decide, with the walk above
+        text = identifier._encode(sample)
+        visits = self._visits(text)
+        if visits:
+            scores = identifier._sparse_score(visits, identifier.nb_ptc)
+        else:
+            scores = np.zeros(len(identifier.nb_classes), dtype=np.float32)
+        scores *= 1.0 / math.sqrt(len(text) or 1)
+        np.exp(scores - scores.max(), out=scores)
+        scores /= scores.sum()
+        for i, j in identifier._alias_pairs:
+            scores[i] += scores[j]
+            scores[j] = 0.0
+        # rank()'s order (best first, ties in label order), summed per code
+        by_label = scores[self._columns]
+        order = np.argsort(-by_label, kind="stable")
+        found = dict(zip(self._codes[order].tolist(), by_label[order].tolist(), strict=True))
+        for code, positions in self._shared:
+            # dict() kept the first position and the last value: the sum, in rank() order
+            total = 0.0
+            for position in sorted(positions, key=lambda p: (-by_label[p], p)):
+                total += float(by_label[position])
+            found[code] = total
+        return found
+
+
+@functools.cache
+def _ranker() -> _Ranker | None:
+    """The fast path of :func:`_probabilities`, or None for a py3langid it does not know."""
+    try:
+        return _Ranker(_model())
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 # --- detection ------------------------------------------------------------------------
@@ -314,7 +466,7 @@ def _letters(sample: str) -> int:
 
 def _by_script(sample: str, letters: int, prior: str | None) -> str | None:
     """The language a dominant single-language script gives away, else None."""
-    if sample.isascii():
+    if sample.isascii() or not _SCRIPT_BOUND.search(sample):
         return None
     han = len(_HAN.findall(sample))
     kana = len(_KANA.findall(sample))

@@ -34,6 +34,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from itertools import chain, repeat
+from operator import mul
 
 from reader.boilerplate import is_boilerplate
 from reader.text import repair_mojibake
@@ -87,9 +89,13 @@ def _segment(line: str, lang: str) -> list[str]:
     """sentencex's sentences of one line, mended; each is an exact piece of the line."""
     from sentencex import segment
 
+    pieces = segment(lang, line)
+    if len(pieces) == 1:  # three lines in four: nothing to mend
+        piece = pieces[0].strip()
+        return [piece] if piece else []
     merged: list[str] = []  # raw pieces, with the spaces between them as in the line
     carry = ""
-    for raw in segment(lang, line):
+    for raw in pieces:
         piece = raw.strip()
         if not piece:
             if merged:
@@ -98,7 +104,7 @@ def _segment(line: str, lang: str) -> list[str]:
         if carry:
             raw, carry = carry + raw, ""
             piece = raw.strip()
-        if _ONLY_ABBREVIATIONS.match(piece):
+        if "." in piece[:5] and _ONLY_ABBREVIATIONS.match(piece):
             carry = raw
             continue
         if merged and (
@@ -176,7 +182,12 @@ def split_sentences(text: str, lang: str | None) -> list[str]:
 # --- what a summary line may not be --------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: The words of 3+ characters: _WORD's matches that are that long, found in one pass.
+_LONG_WORD = re.compile(r"[^\W_]{3,}")
 _LETTER = re.compile(r"[^\W\d_]")
+#: What _LETTER does not match, the plain space aside: there are few of these in a
+#: sentence, so counting them is cheaper than collecting every letter.
+_NOT_LETTER_NOR_SPACE = re.compile(r"[^\w ]|[\d_]")
 _PUNCT_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 _URL = re.compile(
     r"https?://\S+|www\.\S+|(?<![\w.@-])(?:[a-z0-9-]{1,63}\.){1,4}(?:com|org|net|io|fm|tv)\b(?:/\S*)?",
@@ -187,6 +198,8 @@ _URL_END = re.compile(
 )
 _URL_HINTS = ("http", "www.", ".com", ".org", ".net", ".io", ".fm", ".tv", ".de", ".fr", ".it")
 _URL_HINTS += (".ru", ".jp", ".cn", ".co")
+#: Any of the hints, in one pass over the (lower-cased) text.
+_URL_HINT = re.compile("|".join(re.escape(hint) for hint in _URL_HINTS))
 _CODE_HINT = re.compile(r"[{}<>=;$\\#(']")
 # Footnote and emphasis marks before a sentence: "*We screwed up...", "[*] Если..."
 _LEADING_MARKS = re.compile(r"^(?:\[\*\]|[*†‡]+)\s*")
@@ -231,7 +244,22 @@ _TEASER = re.compile(
 )
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\s?(?:\.\.\.|…)\s?\]|\(\s?(?:\.\.\.|…)\s?\))\s*$")
 _COMPLETE = re.compile(r"[.!?。！？」』”\"»]\s*$|[.!?。！？][\"'”’»)」』]+\s*$")
+_ENDS_COMPLETE = frozenset('.!?。！？」』”"»')
+_TERMINAL = frozenset(".!?。！？")
+_CLOSERS = "\"'”’»)」』"
 _CLAUSE_BREAK = re.compile(r"[,;:，、；：]\s|\s[–—-]\s")
+
+
+def _is_complete(text: str) -> bool:
+    """``_COMPLETE.search(text)``, from the end of the text instead of all along it: end
+    punctuation, or end punctuation then closing quotes or brackets, spaces aside."""
+    text = text.rstrip()  # what \s* takes: str.isspace() is re's \s
+    if not text:
+        return False
+    if text[-1] in _ENDS_COMPLETE:
+        return True
+    inner = text.rstrip(_CLOSERS)
+    return len(inner) < len(text) and inner[-1:] in _TERMINAL
 
 
 def _normalise(text: str) -> str:
@@ -257,7 +285,11 @@ class _Title:
         self.word_set = set(self.words)
 
     def repeated_by(self, sentence: str) -> bool:
-        s, t = _normalise(sentence), self.normalised
+        return self.repeated_by_normalised(_normalise(sentence))
+
+    def repeated_by_normalised(self, s: str) -> bool:
+        """:meth:`repeated_by` for a sentence already through :func:`_normalise`."""
+        t = self.normalised
         if not s or not t:
             return False
         if s == t or s in t:
@@ -297,8 +329,9 @@ def _strip_kicker(sentence: str) -> str:
 
 def _is_content(sentence: str, *, list_item: bool = False) -> bool:
     """A sentence worth showing: prose, not a byline, date, link, code or boilerplate."""
-    letters = len(_LETTER.findall(sentence))
-    if letters < 0.55 * len(sentence.replace(" ", "")):
+    spaces = sentence.count(" ")
+    letters = len(sentence) - spaces - len(_NOT_LETTER_NOR_SPACE.findall(sentence))
+    if letters < 0.55 * (len(sentence) - spaces):
         return False  # numbers, code, tables, URLs
     spaceless = _HAS_NO_SPACE.search(sentence) is not None
     if spaceless:
@@ -308,7 +341,7 @@ def _is_content(sentence: str, *, list_item: bool = False) -> bool:
         return False
     # a heading, a caption, a list fragment, a teaser cut off by the feed ("Radiant floor
     # heating throughou [...]"): only a long one reads as a sentence
-    if not _COMPLETE.search(sentence) and (
+    if not _is_complete(sentence) and (
         len(sentence) < (30 if spaceless else 80)
         or (list_item and not spaceless and not _TRUNCATED.search(sentence))
     ):
@@ -319,7 +352,7 @@ def _is_content(sentence: str, *, list_item: bool = False) -> bool:
         or len(_URL.sub("", sentence)) < 0.6 * len(sentence)
     ):
         return False
-    if _CODE_HINT.search(sentence) and len(_CODE.findall(sentence)) >= 2:
+    if _CODE_HINT.search(sentence) and _matches_twice(_CODE, sentence):
         return False
     if _PARENTHESISED.match(sentence):
         return False
@@ -333,8 +366,13 @@ def _is_content(sentence: str, *, list_item: bool = False) -> bool:
 
 
 def _might_have_url(sentence: str) -> bool:
-    lowered = sentence.lower()
-    return any(hint in lowered for hint in _URL_HINTS)
+    return _URL_HINT.search(sentence.lower()) is not None
+
+
+def _matches_twice(pattern: re.Pattern[str], text: str) -> bool:
+    """``len(pattern.findall(text)) >= 2``, without finding the matches after the second."""
+    found = pattern.finditer(text)
+    return next(found, None) is not None and next(found, None) is not None
 
 
 def _is_shouting(sentence: str) -> bool:
@@ -376,17 +414,35 @@ def _tokens(text: str) -> list[str]:
             tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     if tokens:
         text = _NO_SPACE_RUN.sub(" ", text)
-    tokens.extend(word for word in _WORD.findall(text) if len(word) > 2)
+    tokens.extend(_LONG_WORD.findall(text))
     return tokens
 
 
-def _vector(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
+def _vector(
+    tokens: list[str], idf: dict[str, float], distinct: int | None = None
+) -> dict[str, float]:
+    """Token -> tf-idf weight, in order of first occurrence; ``distinct`` is
+    ``len(set(tokens))`` when the caller has it."""
+    if distinct is None:
+        distinct = len(set(tokens))
+    if distinct == len(tokens):  # each token once: its weight 1 + log(1) is 1.0
+        return dict(zip(tokens, map(idf.get, tokens, repeat(1.0)), strict=True))
     counts = Counter(tokens)
     return {token: (1.0 + math.log(n)) * idf.get(token, 1.0) for token, n in counts.items()}
 
 
+# The sums below are built from map(mul, ...) rather than generator expressions: the
+# same products added in the same order (so the same floats), at half the cost.
+
+
 def _norm(vector: dict[str, float]) -> float:
-    return math.sqrt(sum(value * value for value in vector.values()))
+    values = vector.values()
+    return math.sqrt(sum(map(mul, values, values)))
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """The sum over ``a``'s tokens, in its order, of a's value times b's (or 0)."""
+    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))
 
 
 def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: float) -> float:
@@ -394,7 +450,7 @@ def _cosine(a: dict[str, float], b: dict[str, float], norm_a: float, norm_b: flo
         return 0.0
     if len(a) > len(b):
         a, b = b, a
-    return sum(value * b.get(token, 0.0) for token, value in a.items()) / (norm_a * norm_b)
+    return _dot(a, b) / (norm_a * norm_b)
 
 
 class _Candidate:
@@ -415,11 +471,13 @@ def _candidates(title: str, text: str, lang: str | None) -> list[_Candidate]:
     for examined, (sentence, list_item) in enumerate(_sentences(text, lang)):
         if examined >= MAX_EXAMINED or len(found) >= MAX_CANDIDATES:
             break
-        sentence = _strip_kicker(_LEADING_MARKS.sub("", sentence))
-        if not _is_content(sentence, list_item=list_item) or prepared.repeated_by(sentence):
+        if sentence.startswith(("[", "*", "†", "‡")):
+            sentence = _LEADING_MARKS.sub("", sentence)
+        sentence = _strip_kicker(sentence)
+        if not _is_content(sentence, list_item=list_item):
             continue
         key = _normalise(sentence)
-        if key in seen:
+        if prepared.repeated_by_normalised(key) or key in seen:
             continue
         seen.add(key)
         found.append(_Candidate(len(found), sentence))
@@ -428,23 +486,26 @@ def _candidates(title: str, text: str, lang: str | None) -> list[_Candidate]:
 
 def _score(candidates: list[_Candidate], title: str) -> None:
     token_lists = [_tokens(c.text.casefold()) for c in candidates]
-    document_frequency: Counter[str] = Counter()
-    for tokens in token_lists:
-        document_frequency.update(set(tokens))
+    token_sets = [set(tokens) for tokens in token_lists]
+    document_frequency = Counter(chain.from_iterable(token_sets))
     total = len(candidates)
-    idf = {token: math.log(1.0 + total / n) for token, n in document_frequency.items()}
-    centroid: Counter[str] = Counter()
-    for candidate, tokens in zip(candidates, token_lists, strict=True):
-        candidate.vector = _vector(tokens, idf)
+    logs = {n: math.log(1.0 + total / n) for n in set(document_frequency.values())}
+    idf = {token: logs[n] for token, n in document_frequency.items()}
+    centroid: dict[str, float] = {}
+    centroid_get = centroid.get
+    for candidate, tokens, token_set in zip(candidates, token_lists, token_sets, strict=True):
+        candidate.vector = _vector(tokens, idf, len(token_set))
         candidate.norm = _norm(candidate.vector)
-        centroid.update(candidate.vector)
-    centroid_square = sum(value * value for value in centroid.values())
+        for token, value in candidate.vector.items():
+            centroid[token] = centroid_get(token, 0.0) + value
+    squares = map(mul, centroid.values(), centroid.values())
+    centroid_square = sum(squares)
     title_vector = _vector(_tokens(title.casefold()), idf) if title else {}
     title_norm = _norm(title_vector)
     for candidate in candidates:
         # similarity to the rest of the article: cos(v, C - v), from v·C, |v| and |C|
         square = candidate.norm * candidate.norm
-        dot = sum(value * centroid[token] for token, value in candidate.vector.items())
+        dot = _dot(candidate.vector, centroid)
         rest_square = centroid_square - 2.0 * dot + square
         centrality = 0.0
         if square > 0 and rest_square > 1e-9:
@@ -459,9 +520,9 @@ def _score(candidates: list[_Candidate], title: str) -> None:
             score -= 0.2
         if sentence.endswith((":", "：")):
             score -= 0.3  # introduces a list that is not in the line
-        if _TRUNCATED.search(sentence) and not _COMPLETE.search(sentence[:-3]):
+        if _TRUNCATED.search(sentence) and not _is_complete(sentence[:-3]):
             score -= 0.25  # cut off by the feed ("...the city...")
-        elif not _COMPLETE.search(sentence):
+        elif not _is_complete(sentence):
             score -= 0.1  # no end punctuation: a fragment or a caption
         if len(sentence) > 400:
             score -= 0.1  # will be cut

@@ -278,6 +278,76 @@ def test_refresh_workers_start_with_the_model_loaded():
     subprocess.run([sys.executable, "-c", code], check=True, timeout=180)
 
 
+def _rank_probabilities(sample: str) -> dict[str, float]:
+    """What _probabilities computed before its fast path: py3langid's own rank()."""
+    from reader.language import _label_codes, _model
+
+    found: dict[str, float] = {}
+    for label, probability in _model().rank(sample):
+        code = _label_codes()[label]
+        if code:
+            found[code] = found.get(code, 0.0) + probability
+    return found
+
+
+def test_fast_ranker_gives_the_models_own_numbers(corpus_dir):
+    """The vectorised automaton walk: py3langid's probabilities, to the bit, in its order."""
+    import random
+
+    from reader.language import _ranker, _sample
+
+    ranker = _ranker()
+    assert ranker is not None, "py3langid changed: the fast path is off"
+    rng = random.Random(7)
+    alphabet = "aeiou tnsrl ÄÖÜßéèçñ ЖжЯя 中文かなカナ한국어 ไทย עברית .,!?\n\t0123456789"
+    texts = [
+        "",
+        "a",
+        "ab",
+        "IMG_0663.JPG",
+        "HELLO WORLD, ALL CAPITALS",
+        FRENCH,
+        ENGLISH,
+        FRENCH + " " + ENGLISH,
+        _sample("Ein Titel", "Der Text des Artikels, " * 40),
+        "Ð\x9fÑ\x80Ð¸Ð²ÐµÑ\x82 Ð¼Ð¸Ñ\x80",
+    ]
+    texts += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 80))) for _ in range(300)
+    ]
+    texts += [f"{item.title}\n{item.text[:300]}" for item in corpus_items(corpus_dir)[::40]]
+    for text in texts:
+        fast, slow = ranker.probabilities(text), _rank_probabilities(text)
+        assert fast == slow, text
+        assert list(fast) == list(slow), text  # the order too: ties go to the first
+
+
+def test_automaton_forgets_what_is_older_than_its_depth():
+    """What makes the fast walk exact: from any state and from the root, the same bytes
+    lead to the same state once they are ``depth`` long. Every pair (state, root) is
+    followed through every byte until the two agree."""
+    import numpy as np
+
+    from reader.language import _model, _ranker
+
+    model, ranker = _model(), _ranker()
+    nextmove = np.asarray(model.tk_nextmove).astype(np.int64)
+    rowbase = np.asarray(model._rowbase, dtype=np.int64)
+    states = len(rowbase)
+    byte = np.arange(256, dtype=np.int64)
+    pairs = np.arange(1, states, dtype=np.int64) * states  # (state, root), as state * n + root
+    for _ in range(ranker.depth):
+        found = []
+        for start in range(0, len(pairs), 8192):
+            chunk = pairs[start : start + 8192]
+            left = nextmove[(rowbase[chunk // states][:, None] + byte).ravel()]
+            right = nextmove[(rowbase[chunk % states][:, None] + byte).ravel()]
+            differ = left != right
+            found.append(np.unique(left[differ] * states + right[differ]))
+        pairs = np.unique(np.concatenate(found))
+    assert not len(pairs), f"{len(pairs)} pairs of states still differ after {ranker.depth} bytes"
+
+
 # --- the real corpus ------------------------------------------------------------------
 
 

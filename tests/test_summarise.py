@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reader.boilerplate import is_boilerplate, strip_boilerplate
 from reader.errors import ParseError
@@ -317,3 +319,29 @@ def test_corpus_summaries(corpus_dir, language: str) -> None:
     assert entries
     # an item with text gets a summary (the rest are link lists, show-note fragments)
     assert summarised >= 0.75 * with_text, (summarised, with_text)
+
+
+# --- the cheaper forms of the same checks ---------------------------------------------
+
+_TRICKY = st.text(
+    alphabet=st.sampled_from(list(".!?。！？」』”\"»'’)(…[]* \t\n\u00a0\u2003ab1_²Ⅻé中ß-")),
+    max_size=12,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TRICKY)
+def test_is_complete_is_the_complete_pattern(text: str) -> None:
+    from reader.summarise import _COMPLETE, _is_complete
+
+    assert _is_complete(text) == bool(_COMPLETE.search(text))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(max_size=40) | _TRICKY)
+def test_letters_and_long_words_counted_as_before(text: str) -> None:
+    from reader.summarise import _LETTER, _LONG_WORD, _NOT_LETTER_NOR_SPACE, _WORD
+
+    letters = len(text) - text.count(" ") - len(_NOT_LETTER_NOR_SPACE.findall(text))
+    assert letters == len(_LETTER.findall(text))
+    assert _LONG_WORD.findall(text) == [w for w in _WORD.findall(text) if len(w) > 2]

@@ -61,3 +61,31 @@ def test_count_keywords_counts_distinct_keywords():
     pattern = keyword_pattern(["GPU", "export controls"])
     assert count_keywords(pattern, "GPU export controls", "more GPU news") == 2
     assert count_keywords(None, "GPU", "") == 0
+
+
+def test_enrichment_follows_the_config_it_is_given_each_time():
+    """derive() remembers the last config's rules: a different config must not reuse them."""
+    from dataclasses import replace
+
+    from reader.config import FeedConfig, parse_config
+    from reader.enrich import derive
+
+    plain = parse_config("")
+    ruled = replace(plain, topics=RULES)
+    feed = FeedConfig(url="https://example.com/feed.xml", topic="Industry")
+
+    def topics(config):
+        fields = derive(
+            feed,
+            title="Lab releases open-weight model",
+            link="https://example.com/a",
+            text="The lab released an open-weight model today.",
+            lang_prior="en",
+            config=config,
+        )
+        return fields["topic"], fields["topics"]
+
+    assert topics(plain) == ("Industry", ("Industry",))
+    assert topics(ruled) == ("Open models", ("Open models", "Industry"))
+    assert topics(plain) == ("Industry", ("Industry",))
+    assert topics(replace(plain)) == ("Industry", ("Industry",))  # equal, not the same
