@@ -170,6 +170,59 @@ def read(body: bytes, url: str, headers: dict[str, str]) -> tuple[dict, list[dic
 
 
 _Frame = list  # [element name, expecting text, pieces]
+#: Frames whose text reader.parse reads, or whose end handler uses it; the text of any
+#: other element (``slash:comments``, ``itunes:duration``...) is stored by feedparser
+#: under a key nothing reads, so it is not processed at all.
+_KEPT_FRAMES = frozenset(
+    [
+        "title",
+        "link",
+        "id",
+        "description",
+        "summary",
+        "content",
+        "published",
+        "updated",
+        "author",
+        "category",
+        "itunes_keywords",
+        "media_keywords",
+        "language",
+        "ttl",
+        "date",
+        "name",
+        "email",
+        "href",
+        "source",
+        "subtitle",
+        "rights",
+        "info",
+    ]
+)
+#: feedparser's FeedParserDict stores these keys under other names.
+_KEYMAP = {"description": "summary", "date": "updated"}
+_UNDECLARED = ":"  # not a name: marks a tag whose prefix no namespace was declared for
+_NAMES: dict[tuple[str, str | None], str] = {}  # (lxml tag, prefix) -> feedparser's name
+
+
+def _name_of(tag: str, given_prefix: str | None) -> str:
+    """The name feedparser gives an element: its namespace's usual prefix and the local
+    name, lower-cased (``content:encoded``, ``pubdate``); an unknown namespace keeps
+    the document's own prefix."""
+    if tag[0] == "{":
+        namespace, _, local = tag[1:].partition("}")
+        namespace = namespace.lower()
+    else:
+        namespace, local = "", tag
+    local = local.lower()
+    if ":" in local:  # a prefix no namespace was declared for: feedparser gives up
+        return _UNDECLARED
+    if _USERLAND in namespace:
+        namespace = "http://backend.userland.com/rss"
+    prefix = _NAMESPACES.get(namespace)
+    if prefix is None:
+        prefix = given_prefix
+    return f"{prefix.lower()}:{local}" if prefix else local
 
 
 class _Walker:
@@ -223,19 +276,19 @@ class _Walker:
         self.element(root)
 
     def name_of(self, element) -> str:
-        qname = etree.QName(element)
-        namespace = (qname.namespace or "").lower()
-        local = qname.localname.lower()
-        if ":" in local:  # a prefix no namespace was declared for: feedparser gives up
+        key = (element.tag, element.prefix)
+        name = _NAMES.get(key)
+        if name is None:
+            name = _NAMES[key] = _name_of(*key)
+            if len(_NAMES) > 4096:  # a document inventing names: forget, don't grow
+                _NAMES.clear()
+        if name == _UNDECLARED:
             raise _Unsupported("an undeclared namespace prefix")
-        if _USERLAND in namespace:
-            namespace = "http://backend.userland.com/rss"
-        prefix = _NAMESPACES.get(namespace)
-        if prefix is None:
-            prefix = element.prefix  # an unknown namespace: the document's own prefix
-        return f"{prefix.lower()}:{local}" if prefix else local
+        return name
 
     def attributes(self, element) -> dict[str, str]:
+        if not len(element.attrib):
+            return {}
         found: dict[str, str] = {}
         for key, value in element.attrib.items():
             if key[0] == "{":
@@ -412,6 +465,8 @@ class _Walker:
         if not self.stack or self.stack[-1][0] != element:
             return None
         element, expecting_text, pieces = self.stack.pop()
+        if element not in _KEPT_FRAMES:  # feedparser stores it under a key no one reads
+            return "".join(pieces)
         if self.version == "atom10" and self.contentparams.get("type", "text") == (
             "application/xhtml+xml"
         ):
@@ -458,8 +513,7 @@ class _Walker:
                     if output:
                         entry["links"][-1]["href"] = output
             else:
-                if element == "description":
-                    element = "summary"
+                element = _KEYMAP.get(element, element)
                 depths = self.depths.setdefault(id(entry), {})
                 old = depths.get(element)
                 if old is None or self.depth <= old:
