@@ -43,6 +43,19 @@ def session_cache_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_session(tmp_path_factory, session_cache_home):
+    """The same isolation for session- and module-scoped fixtures, which are set up
+    before any test's own (a session fixture that loads a model would otherwise build
+    its cache in the user's ~/.cache)."""
+    home = tmp_path_factory.mktemp("session-home")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_CONFIG_HOME", str(home / "config"))
+        env.setenv("XDG_DATA_HOME", str(home / "data"))
+        env.setenv("XDG_CACHE_HOME", str(session_cache_home))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch, session_cache_home):
     """XDG dirs point into a temp dir: no test reads or writes the user's files."""
