@@ -280,3 +280,47 @@ def test_random_rss_reads_the_same_on_both_paths(items):
     slow, fast = both(body)
     assert fast == slow
     assert feedxml.read(body, URL, {}) is not None
+
+
+_ATOM_ELEMENTS = st.one_of(
+    st.tuples(_TEXT, st.sampled_from(["", ' type="text"', ' type="html"', ' type="xhtml"'])).map(
+        lambda p: (
+            f"<title{p[1]}>{_escaped(p[0])}</title>"
+            if "xhtml" not in p[1]
+            else f'<title{p[1]}><div xmlns="http://www.w3.org/1999/xhtml">{_escaped(p[0])}</div></title>'
+        )
+    ),
+    _TEXT.map(lambda t: f"<id>{_escaped(t)}</id>"),
+    st.tuples(
+        _TEXT, st.sampled_from(["", ' rel="alternate"', ' rel="self"', ' rel="enclosure"'])
+    ).map(lambda p: f'<link{p[1]} href="{_escaped(p[0])}"/>'),
+    _TEXT.map(lambda t: f"<summary>{_escaped(t)}</summary>"),
+    st.tuples(_TEXT, st.sampled_from(["", ' type="html"', ' type="text"'])).map(
+        lambda p: f"<content{p[1]}>{_escaped(p[0])}</content>"
+    ),
+    _TEXT.map(
+        lambda t: (
+            '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+            f"<p>{_escaped(t)}</p></div></content>"
+        )
+    ),
+    _TEXT.map(lambda t: f"<author><name>{_escaped(t)}</name></author>"),
+    _TEXT.map(lambda t: f"<author><name>n</name><email>{_escaped(t)}</email></author>"),
+    _TEXT.map(lambda t: f'<category term="{_escaped(t)}"/>'),
+    st.just("<published>2024-01-02T03:04:05Z</published>"),
+    st.just("<updated>2024-01-03T03:04:05+02:00</updated>"),
+    _TEXT.map(lambda t: f'<entry-extra xml:lang="fr">{_escaped(t)}</entry-extra>'),
+    _TEXT.map(lambda t: f"<source><title>{_escaped(t)}</title><id>urn:s</id></source>"),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.lists(_ATOM_ELEMENTS, max_size=8), min_size=1, max_size=3),
+    st.sampled_from(["", ' xml:lang="de"', ' xml:base="https://base.example/d/"']),
+)
+def test_random_atom_reads_the_same_on_both_paths(entries, entry_attrs):
+    body = atom("".join(f"<entry{entry_attrs}>{''.join(parts)}</entry>" for parts in entries))
+    slow, fast = both(body)
+    assert fast == slow
+    assert feedxml.read(body, URL, {}) is not None
