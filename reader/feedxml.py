@@ -157,7 +157,7 @@ def read(body: bytes, url: str, headers: dict[str, str]) -> tuple[dict, list[dic
     walker = _Walker(url, headers.get("content-language"))
     try:
         walker.document(root)
-    except (_Unsupported, RecursionError):
+    except Exception:  # _Unsupported; and a bug here must cost speed, never a feed
         return None
     for entry in walker.entries:  # feedparser derives them from the links on access
         if "links" in entry:
