@@ -50,6 +50,8 @@ _ATOM = "http://www.w3.org/2005/atom"
 _USERLAND = "backend.userland.com/rss"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _C1 = re.compile("[\x80-\x9f]")
+#: feedparser's fix-up of links: ``?a=1&b=2`` read as if ``&b;`` were an entity
+_ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
 _RSS090 = "http://my.netscape.com/rdf/simple/0.9/"
 #: Keys reader.parse reads from an entry: an unmodelled element of one of these names
 #: would be stored over them by feedparser.
@@ -97,6 +99,7 @@ def _feedparser_parts():
         namespaces,
         handled,
         _FeedParserMixin.looks_like_html,
+        _FeedParserMixin.map_content_type,
         _FeedParserMixin.can_be_relative_uri,
         _parse_date,
         _cp1252,
@@ -109,23 +112,13 @@ def _feedparser_parts():
     _NAMESPACES,
     _FP_HANDLED,
     _looks_like_html,
+    _map_content_type,
     _RELATIVE_URI,
     _parse_date,
     _CP1252,
     _urljoin,
     _safe_absolute,
 ) = _feedparser_parts()
-
-
-def _map_content_type(value: str) -> str:
-    value = value.lower()
-    if value in ("text", "plain"):
-        return "text/plain"
-    if value == "html":
-        return "text/html"
-    if value == "xhtml":
-        return "application/xhtml+xml"
-    return value
 
 
 def to_utf8(body: bytes, headers: dict[str, str]) -> bytes | None:
@@ -324,11 +317,10 @@ class _Walker:
         self.end(name)
 
     def data(self, text: str) -> None:
-        if not self.stack:
-            return
+        """Text of the document: escaped inside XHTML content, where it sits in markup."""
         if self.contentparams.get("type") == "application/xhtml+xml":
             text = escape(text)
-        self.stack[-1][2].append(text)
+        self.data_raw(text)
 
     # --- unknown_starttag / unknown_endtag ----------------------------------------------
 
@@ -343,8 +335,6 @@ class _Walker:
                 self.base = _safe_absolute(self.base, given_base) or self.base
             else:
                 self.base = _urljoin(self.base, given_base)
-        elif not self.base:
-            self.base = _urljoin(self.base, self.base)
         lang = attrs.get("xml:lang", attrs.get("lang"))
         if lang == "":
             lang = None
@@ -386,10 +376,15 @@ class _Walker:
             raise _Unsupported(f"feedparser handles <{name}>")
         if method in _READ_KEYS:
             raise _Unsupported(f"<{name}> would overwrite a field")
+        self.unhandled(method, attrs)
+
+    def unhandled(self, frame: str, attrs: dict[str, str]) -> None:
+        """What feedparser does with an element it has no start handler for: its
+        attributes are kept aside, else its text gets a frame of its own."""
         if attrs:
-            self.context()[method] = attrs
+            self.context()[frame] = attrs
         else:
-            self.push(method, True)
+            self.push(frame, True)
 
     def end(self, name: str) -> None:
         method = name.replace(":", "_")
@@ -508,7 +503,7 @@ class _Walker:
             elif element == "link":
                 if not self.inimage:
                     output = output.replace("&amp;", "&")
-                    output = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", output)
+                    output = _ENTITY_LIKE.sub(r"&\g<1>", output)
                     entry[element] = output
                     if output:
                         entry["links"][-1]["href"] = output
@@ -529,7 +524,7 @@ class _Walker:
                 element = "subtitle"
             context[element] = output
             if element == "link":
-                output = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", output)
+                output = _ENTITY_LIKE.sub(r"&\g<1>", output)
                 context[element] = output
                 context["links"][-1]["href"] = output
             elif self.incontent:
@@ -602,10 +597,6 @@ def _strip_div(pieces: list[str]) -> list[str]:
 
 
 # --- handlers: feedparser's _start_* / _end_* for what is replayed -------------------------
-
-
-def _start_rss(w: _Walker, attrs: dict[str, str]) -> None:
-    pass  # the version was read from the root
 
 
 def _start_channel(w: _Walker, attrs: dict[str, str]) -> None:
@@ -977,22 +968,13 @@ def _content_like(frame: str):
     return start, end
 
 
-def _start_generator(w: _Walker, attrs: dict[str, str]) -> None:
-    w.push("generator", 1)
-
-
 def _no_frame(w: _Walker, attrs: dict[str, str]) -> None:
     pass  # feedparser keeps the attributes aside; text goes to the enclosing element
 
 
 def _generic_start(frame: str):
-    """What feedparser does for an element it has no start handler for."""
-
     def start(w: _Walker, attrs: dict[str, str]) -> None:
-        if attrs:
-            w.context()[frame] = attrs
-        else:
-            w.push(frame, 1)
+        w.unhandled(frame, attrs)
 
     return start
 
@@ -1020,7 +1002,7 @@ def _register(names: str, start, end) -> None:
             _ENDS[name] = end
 
 
-_register("rss", _start_rss, None)
+_register("rss", _no_frame, None)  # the version was read from the root
 _register("channel feed", _start_channel, _end_channel)
 _register("image", _start_image, _end_image)
 _register("textinput", _start_textinput, _end_textinput)
@@ -1055,7 +1037,7 @@ _register("language dc:language", _start_language, _end_language)
 _register("subtitle tagline itunes:subtitle", *_content_like("subtitle"))
 _register("rights copyright dc:rights", *_content_like("rights"))
 _register("info feedburner:browserfriendly", *_content_like("info"))
-_register("generator", _start_generator, None)
+_register("generator", *_pusher("generator", 1))
 _register("created dcterms:created", *_pusher("created", 1))
 _register("expirationdate", *_pusher("expired", 1))
 _register("newlocation", *_pusher("newlocation", 1))
