@@ -215,8 +215,9 @@ def _ready() -> None:
 
 
 def _warm() -> None:
-    import reader.enrich
-    import reader.parse  # noqa: F401
+    """Each worker's initializer: what the forkserver preloads (a no-op there, already
+    imported), so that pools of other start methods are prepared the same way."""
+    import reader.preload  # noqa: F401
 
 
 # --- the pieces of a refresh ----------------------------------------------------------
