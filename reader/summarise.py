@@ -243,7 +243,6 @@ _TEASER = re.compile(
     re.IGNORECASE,
 )
 _TRUNCATED = re.compile(r"(?:\.\.\.|…|\[\s?(?:\.\.\.|…)\s?\]|\(\s?(?:\.\.\.|…)\s?\))\s*$")
-_COMPLETE = re.compile(r"[.!?。！？」』”\"»]\s*$|[.!?。！？][\"'”’»)」』]+\s*$")
 _ENDS_COMPLETE = frozenset('.!?。！？」』”"»')
 _TERMINAL = frozenset(".!?。！？")
 _CLOSERS = "\"'”’»)」』"
@@ -251,8 +250,9 @@ _CLAUSE_BREAK = re.compile(r"[,;:，、；：]\s|\s[–—-]\s")
 
 
 def _is_complete(text: str) -> bool:
-    """``_COMPLETE.search(text)``, from the end of the text instead of all along it: end
-    punctuation, or end punctuation then closing quotes or brackets, spaces aside."""
+    """Whether the text ends like a sentence: end punctuation, or end punctuation then
+    closing quotes or brackets, spaces aside. Read from the end (a regex searched the
+    whole sentence for it)."""
     text = text.rstrip()  # what \s* takes: str.isspace() is re's \s
     if not text:
         return False
