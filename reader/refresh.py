@@ -158,7 +158,7 @@ def _enrich_feed(
     config: Config,
     collected: float,
 ) -> _Parsed:
-    from reader.enrich import enrich
+    from reader.enrich import enrich_entries
 
     display = feed.name or parsed.title or name or feed_display_name(feed, None)
     lang_hint = feed.lang or parsed.lang
@@ -179,20 +179,23 @@ def _enrich_feed(
         source=feed.name or parsed.title or display,
         lang_hint=lang_hint,
     )
+    changed = [
+        entry
+        for entry in parsed.entries
+        if known.get(article_id(feed.key, entry.key)) != content_hash(entry)
+    ]
     articles = []
-    tried = 0
+    tried = len(changed)
     failures: list[str] = []
-    for entry in parsed.entries:
-        if known.get(article_id(feed.key, entry.key)) == content_hash(entry):
-            continue
-        tried += 1
+    for result in enrich_entries(changed, context, config, collected):
         try:
-            article, text = enrich(entry, context, config, collected)
-            _storable(article, text)
+            if isinstance(result, Exception):
+                raise result
+            _storable(*result)
         except Exception as exc:  # one odd entry must not cost the feed
             failures.append(f"{type(exc).__name__}: {exc}")
             continue
-        articles.append((article, text))
+        articles.append(result)
     warning = parsed.warning
     if failures:
         if len(failures) == tried:  # every entry: a bug, not an odd entry
