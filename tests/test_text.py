@@ -7,10 +7,20 @@ import time
 from functools import lru_cache
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import reader.text
 from reader.errors import ParseError
 from reader.parse import parse_feed
-from reader.text import MAX_HTML_DEPTH, html_to_text, repair_mojibake
+from reader.text import (
+    MAX_HTML_DEPTH,
+    clean_block,
+    clean_inline,
+    html_to_text,
+    repair_mojibake,
+    strip_controls,
+)
 from tests.conftest import CORPUS, corpus_manifest
 
 # What must never reach the store: escape sequences, C0/C1 controls (newline and tab
@@ -163,6 +173,60 @@ def test_control_characters_and_escapes_stay_out() -> None:
     assert "\x1b" not in text and "[2J" not in text
     # a sentinel character in the feed cannot create a paragraph break either
     assert "sentinels here" in text
+
+
+def test_every_character_strip_controls_removes_is_one_isprintable_rejects() -> None:
+    # strip_controls skips its regexes for text that str.isprintable() accepts (minus
+    # newlines and tabs for bodies): sound only if each character they can remove, or
+    # that starts an escape sequence, is one isprintable() rejects
+    patterns = (
+        reader.text._CONTROL_INLINE,
+        reader.text._CONTROL_BLOCK,
+        reader.text._ESCAPE_SEQUENCE,
+    )
+    removable = [ch for ch in map(chr, range(0x110000)) if any(p.match(ch) for p in patterns)]
+    assert len(removable) > 2000  # the classes were read: C0, C1, bidi, surrogates, tags
+    assert [ch for ch in removable if ch.isprintable()] == []
+
+
+def _strip_controls_by_regex(text: str, keep_newlines: bool) -> str:
+    """strip_controls without its fast path: the reference it must agree with."""
+    text = reader.text._ESCAPE_SEQUENCE.sub("", text)
+    if keep_newlines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+        return reader.text._CONTROL_BLOCK.sub("", text)
+    return reader.text._CONTROL_INLINE.sub(" ", text)
+
+
+def _clean_block_by_lines(text: str) -> str:
+    """clean_block as it was written line by line: the reference for its two passes."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", _strip_controls_by_regex(text, keep_newlines=True))
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
+    return reader.text._MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+HOSTILE_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from(" \t\n\r\x1b\x9b\x9d\x07[]0;m\u00a0\u2028\u2029\u200b\u202e\u3000"),
+    ),
+    max_size=40,
+)
+
+
+@given(HOSTILE_TEXT)
+def test_strip_controls_agrees_with_its_regexes(text: str) -> None:
+    assert strip_controls(text) == _strip_controls_by_regex(text, keep_newlines=False)
+    assert strip_controls(text, keep_newlines=True) == _strip_controls_by_regex(
+        text, keep_newlines=True
+    )
+    assert clean_block(text) == _clean_block_by_lines(text)
+    assert "\x1b" not in clean_inline(text)
+    # the space patterns skip lone spaces: the same as collapsing every run
+    assert reader.text._HTML_SPACE.sub(" ", text) == re.sub(r"[ \t\n\r\f]+", " ", text)
 
 
 def test_deep_nesting_is_flattened_quickly() -> None:
