@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
 INLINE_MAX_BYTES = 256 * 1024
 #: This many feeds never read before start the parse pool as the refresh starts.
 PRESTART_NEW_FEEDS = 4
+DAY = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,12 +368,19 @@ def _record_after(
     )
 
 
-def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> list[FeedOutcome]:
+def ingest(
+    store: Store,
+    config: Config,
+    batch: list[_Landed],
+    now: float,
+    ready: Mapping[str, bytes] | None = None,
+) -> list[FeedOutcome]:
     """Store one batch of landed feeds; one outcome per feed.
 
-    Story vectors are computed first, without the lock; then, under it, articles are
-    added (re-checked against the catalog: another refresh may have stored them
-    meanwhile), related to recent ones and scored, and everything is written at once.
+    Story vectors are computed first (those not ``ready``: see :class:`_StoryVectors`),
+    without the lock; then, under it, articles are added (re-checked against the
+    catalog: another refresh may have stored them meanwhile), related to recent ones
+    and scored, and everything is written at once.
     """
     from reader.rank import embed, place
 
@@ -382,9 +390,12 @@ def ingest(store: Store, config: Config, batch: list[_Landed], now: float) -> li
     # dates are fixed) still relate what they carry among themselves.
     landed_articles = [pair for landed in batch if landed.error is None for pair in landed.articles]
     newest = max((a.when for a, _b in landed_articles), default=now)
-    horizon = min(now, newest) - config.cluster.window_days * 86400
+    horizon = min(now, newest) - config.cluster.window_days * DAY
     fresh = [pair for pair in landed_articles if pair[0].when >= horizon]
-    vectors = dict(zip((a.id for a, _b in fresh), embed(fresh), strict=True))
+    ready = ready or {}
+    vectors = {a.id: ready[a.id] for a, _b in fresh if a.id in ready}
+    missing = [pair for pair in fresh if pair[0].id not in vectors]
+    vectors.update(zip((a.id for a, _b in missing), embed(missing), strict=True))
     states = store.states()
     outcomes: list[FeedOutcome] = []
     with store.writing() as writer:
@@ -472,6 +483,55 @@ def known_hashes(catalog, feed_keys) -> dict[str, dict[str, str]]:
         if key is not None:
             found[key][stored_id] = row[HASH]
     return found
+
+
+class _StoryVectors:
+    """Story vectors of the recent articles of landed feeds, computed in a thread of their
+    own while the other feeds are fetched and parsed.
+
+    Each store write needs the vectors of its fresh articles (see :func:`ingest`), and the
+    model costs ~3 ms an article: computed inside the write, they were most of the last
+    write of a cold refresh, the part nothing else overlaps. Here they are ready by
+    then. What is pending is embedded in one batch (the model is cheaper per article in
+    batches); a failure only leaves the vectors for the store write to compute.
+    """
+
+    def __init__(self, horizon: float) -> None:
+        self.horizon = horizon  # articles dated before it are not embedded here
+        self.ready: dict[str, bytes] = {}
+        self._pending: list[tuple[Article, str]] = []
+        self._task: asyncio.Future | None = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    def add(self, articles: Iterable[tuple[Article, str]]) -> None:
+        self._pending.extend(pair for pair in articles if pair[0].when >= self.horizon)
+        if self._pending and (self._task is None or self._task.done()):
+            self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        from reader.rank import embed
+
+        loop = asyncio.get_running_loop()
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                vectors = await loop.run_in_executor(self._thread, embed, batch)
+            except Exception:
+                continue  # the store write embeds what has no vector
+            self.ready.update(zip((a.id for a, _b in batch), vectors, strict=True))
+
+    async def settle(self) -> None:
+        """Wait until everything added so far has its vector (or has failed)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
 
 
 class _LargestFirst:
@@ -576,6 +636,7 @@ async def _refresh_async(
     committing: asyncio.Future | None = None
     last_commit = time.monotonic()
 
+    story_vectors = _StoryVectors(horizon=now() - config.cluster.window_days * DAY)
     inline_bytes = 0  # bodies waiting for or in the inline parser
     pool_slots = _LargestFirst(workers + 1)  # one queued job: no worker waits for the next
 
@@ -598,7 +659,9 @@ async def _refresh_async(
                 on_outcome(outcome)
 
     async def commit(batch: list[_Landed]) -> None:
-        outcomes = await asyncio.to_thread(ingest, store, config, batch, now())
+        await story_vectors.settle()
+        ready = story_vectors.ready
+        outcomes = await asyncio.to_thread(ingest, store, config, batch, now(), ready)
         deliver(outcomes)
 
     async def maybe_commit(final: bool = False) -> None:
@@ -652,6 +715,8 @@ async def _refresh_async(
                 inline_bytes -= len(result.body)
             else:
                 pool_slots.release()
+        if job.error is None:
+            story_vectors.add(job.articles)
         landed.append(
             _Landed(
                 feed=feed, fetched=result, meta=job.meta, articles=job.articles, error=job.error
@@ -700,5 +765,6 @@ async def _refresh_async(
         for task in parsing:
             task.cancel()
         inline.shutdown(wait=True, cancel_futures=True)
+        story_vectors.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
