@@ -107,10 +107,11 @@ def place(
     from reader.cluster import relate
 
     window = config.cluster.window_days
-    recent = {a.id: a for a in writer.articles_since(now - (window + 2) * DAY)}
+    new_ids = {a.id for a, _v in added}
+    since = now - (window + 2) * DAY
+    recent = {a.id: a for a in writer.articles_since(since, besides=new_ids)}
     for article, _vector in added:
         recent[article.id] = article
-    new_ids = {a.id for a, _v in added}
     vectors = writer.vectors_for(a for a in recent.values() if a.id not in new_ids)
     vectors.update({a.id: v for a, v in added if v is not None})
 

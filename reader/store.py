@@ -34,7 +34,7 @@ import gc
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -1046,13 +1046,17 @@ class StoreWriter:
         doc = self._segment_docs(segment, "").get(article_id)
         return article_from_doc(doc, segment) if doc else None
 
-    def articles_since(self, collected_since: float) -> list[Article]:
-        """Articles in segments that hold anything collected at or after the time."""
+    def articles_since(
+        self, collected_since: float, *, besides: Container[str] = ()
+    ) -> list[Article]:
+        """Articles in segments that hold anything collected at or after the time, but
+        those in ``besides`` (ones the caller holds already: not read back)."""
         found = []
         for number, info in sorted(self.catalog.segments.items()):
             if (info.get("last") or 0) >= collected_since:
-                for doc in self._segment_docs(number, "").values():
-                    found.append(article_from_doc(doc, number))
+                for article_id, doc in self._segment_docs(number, "").items():
+                    if article_id not in besides:
+                        found.append(article_from_doc(doc, number))
         return found
 
     def vectors_for(self, articles: Iterable[Article]) -> dict[str, bytes]:
@@ -1105,7 +1109,7 @@ class StoreWriter:
         segment = self.catalog.segment_of(article.id)
         if segment is None:
             raise StoreError(f"internal: article {article.id} is not in the store")
-        placed = article.with_(segment=segment)
+        placed = article if article.segment == segment else article.with_(segment=segment)
         self._segment_docs(segment, "")[article.id] = article_to_doc(placed)
         self._dirty.add((segment, ""))
         self.catalog.articles[article.id] = self.catalog.row_for(placed, segment)
