@@ -571,6 +571,12 @@ class _LargestFirst:
         self.free += 1
 
 
+def _start_processes(pool: Executor, workers: int) -> None:
+    """Start the pool's processes (a job each makes it start one)."""
+    for _ in range(workers):
+        pool.submit(_ready)
+
+
 def _make_pool(workers: int, context: str) -> Executor:
     import multiprocessing
 
@@ -630,6 +636,7 @@ async def _refresh_async(
     settings = config.fetch
     workers = _workers(config)
     pool: Executor | None = None
+    pool_started: asyncio.Future | None = None  # done when the pool's processes are up
     inline = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
     landed: list[_Landed] = []
     parsing: set[asyncio.Future] = set()
@@ -640,17 +647,31 @@ async def _refresh_async(
     inline_bytes = 0  # bodies waiting for or in the inline parser
     pool_slots = _LargestFirst(workers + 1)  # one queued job: no worker waits for the next
 
-    def executor(feed: FeedConfig, body: bytes) -> Executor:
-        nonlocal pool
-        if pool is not None:
-            return pool
-        if workers <= 1 or len(due) <= 1:
-            return inline  # parse in one thread of this process, one feed at a time
-        seen = records.get(feed.key) is not None
-        if seen and inline_bytes + len(body) <= INLINE_MAX_BYTES:
-            return inline  # a trickle of changes: no worker processes for it
+    def start_pool() -> None:
+        """A new pool and its processes. With a forkserver they are started from a
+        thread: starting one waits until the forkserver has imported the parser and
+        loaded the language model (~0.35 s), and on the event loop's thread that wait
+        held up every fetch. Not with "fork": forking from a thread while another holds
+        a lock can leave the child waiting on that lock forever."""
+        nonlocal pool, pool_started
         pool = _make_pool(workers, pool_context)
-        return pool
+        if pool_context == "forkserver":
+            pool_started = loop.run_in_executor(None, _start_processes, pool, workers)
+        else:
+            _start_processes(pool, workers)
+            pool_started = None
+
+    def executor(feed: FeedConfig, body: bytes) -> tuple[Executor, asyncio.Future | None]:
+        """Where to parse this body, and what to wait for before (the pool's start)."""
+        if pool is None:
+            if workers <= 1 or len(due) <= 1:
+                return inline, None  # parse in one thread of this process, one at a time
+            seen = records.get(feed.key) is not None
+            if seen and inline_bytes + len(body) <= INLINE_MAX_BYTES:
+                return inline, None  # a trickle of changes: no worker processes for it
+            start_pool()
+        assert pool is not None
+        return pool, pool_started
 
     def deliver(outcomes: list[FeedOutcome]) -> None:
         report.outcomes.extend(outcomes)
@@ -683,12 +704,18 @@ async def _refresh_async(
         nonlocal pool, inline_bytes
         assert result.body is not None
         record = records.get(feed.key)
-        used = executor(feed, result.body)
+        used, started = executor(feed, result.body)
         if used is inline:
             inline_bytes += len(result.body)
         else:
             await pool_slots.acquire(len(result.body))
+            if used is not pool:  # it broke while this job waited: the job goes to a new one
+                if pool is None:
+                    start_pool()
+                used, started = pool, pool_started
         try:
+            if started is not None:
+                await asyncio.shield(started)
             job = await loop.run_in_executor(
                 used,
                 parse_job,
@@ -728,9 +755,7 @@ async def _refresh_async(
         # feeds never read before will need the pool (a first refresh, a new OPML):
         # start its processes now, so that they load their models while the first
         # bodies are being fetched
-        pool = _make_pool(workers, pool_context)
-        for _ in range(workers):
-            pool.submit(_ready)
+        start_pool()
     by_key = {feed.key: feed for feed in due}
     known = known_hashes(store.catalog(), by_key)
     requests = [_request(config, feed, records.get(feed.key)) for feed in due]

@@ -52,7 +52,7 @@ def _refresh_samples(tmp_path: Path) -> Store:
             "\n".join(f'[[feed]]\nurl = "{url}"\ntopic = "Open models"\n' for url in urls)
         )
         store = Store.open(tmp_path / "store")
-        report = refresh(store, config, pool_context="fork")
+        report = refresh(store, config)
     assert not report.failed, report.outcomes
     return store
 

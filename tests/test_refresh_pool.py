@@ -1,0 +1,58 @@
+"""The parse pool: a worker process that dies costs its feed(s), and the refresh goes on
+with a new pool for the feeds after it."""
+
+from __future__ import annotations
+
+import os
+
+import reader.refresh
+from reader.cluster import get_embedder
+from reader.config import parse_config
+from reader.refresh import refresh
+from reader.store import Store
+from tests.feedserver import FeedServer, Route
+from tests.hostile import rss, rss_item
+
+REAL_PARSE_JOB = reader.refresh.parse_job
+
+
+def parse_job_dying_on_poison(body: bytes, url: str, *args):
+    """parse_job, except that the worker process dies on the feed at /poison (as when the
+    kernel's OOM killer takes it). Module level: the pool pickles it by name."""
+    if url.endswith("/poison"):
+        os._exit(9)
+    return REAL_PARSE_JOB(body, url, *args)
+
+
+def test_a_dead_worker_costs_its_feed_and_the_refresh_goes_on(tmp_path, monkeypatch):
+    # "fork": the workers inherit this module's patch of reader.refresh.parse_job. A fork
+    # copies the locks other threads hold: what the refresh's threads import lazily (the
+    # store write, story vectors) is imported first, so that no import lock is held when
+    # the new pool forks (a real refresh forks from a single-threaded forkserver).
+    import reader.rank
+
+    reader.rank.embed([])
+    get_embedder().embed(["warm up"])
+    monkeypatch.setattr(reader.refresh, "parse_job", parse_job_dying_on_poison)
+    # the pool takes workers + 1 = 3 jobs at a time: the poison and at most two others
+    # are lost with the dead worker's pool; the feeds after them get a new pool
+    with FeedServer() as server:
+        poison = server.route("/poison", Route(body=rss([rss_item(title="x" * 5000, guid="p")])))
+        urls = [
+            server.route(f"/ok{i}", Route(body=rss([rss_item(title=f"Story {i}", guid=f"{i}")])))
+            for i in range(5)
+        ]
+        config = parse_config(
+            "[fetch]\nparse_workers = 2\n"
+            + "".join(f'[[feed]]\nurl = "{url}"\n' for url in [poison, *urls])
+        )
+        store = Store.open(tmp_path / "store")
+        report = refresh(store, config, pool_context="fork")
+    assert len(report.outcomes) == 1 + len(urls)  # every feed has its outcome
+    by_url = {o.key: o for o in report.outcomes}
+    assert by_url[poison].status == "error"
+    failed = [o for o in report.outcomes if o.failed]
+    assert all(o.error == "the parser process died (out of memory?)" for o in failed)
+    stored = {a.feed_url for a in store.articles()}
+    assert stored == {o.key for o in report.outcomes if not o.failed}
+    assert len(stored) >= len(urls) - 2
