@@ -21,7 +21,8 @@ import contextlib
 
 import reader.enrich
 import reader.feedxml  # lxml and feedparser: the fast path and its fallback
-import reader.parse  # noqa: F401
+import reader.parse
+import reader.refresh  # noqa: F401  # parse_job, the jobs' entry point, and what it imports
 from reader.language import warm_up
 
 with contextlib.suppress(Exception):
