@@ -6,7 +6,7 @@ Parses every feed of ../shared/feeds/real (not timed: that is bench/refresh.py's
 times what a refresh does to new articles, in one process:
 
 - card fields: clean text, boilerplate, language, three-line summary, type, half-life,
-  topics (``reader.enrich.enrich``, per entry);
+  topics (``reader.enrich.enrich_entries``, per feed, as a refresh's workers do);
 - story vectors (the multilingual sentence encoder, batched);
 - relate + score: every article stored into an empty store, related to the others
   and given its importance (``reader.rank.place``, as under the refresh's lock).
@@ -29,7 +29,7 @@ CORPUS = ROOT.parent / "shared" / "feeds" / "real"
 
 def main() -> None:
     from reader.config import FeedConfig, parse_config
-    from reader.enrich import FeedContext, enrich
+    from reader.enrich import FeedContext, enrich_entries
     from reader.language import warm_up
     from reader.parse import parse_feed
     from reader.rank import embed, place
@@ -56,11 +56,11 @@ def main() -> None:
     started = time.perf_counter()
     articles = []
     for context, entries in feeds:
-        for entry in entries:
-            try:
-                articles.append(enrich(entry, context, config, now))
-            except Exception as exc:  # counted, as a refresh would report it
-                print(f"  enrich failed: {type(exc).__name__}: {exc}")
+        for result in enrich_entries(entries, context, config, now):
+            if isinstance(result, Exception):  # counted, as a refresh would report it
+                print(f"  enrich failed: {type(result).__name__}: {result}")
+            else:
+                articles.append(result)
     card_time = time.perf_counter() - started
 
     started = time.perf_counter()

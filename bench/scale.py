@@ -250,25 +250,25 @@ def search(path: Path) -> dict:
 def enrichment_rate() -> float:
     """Articles/s of the per-article enrichment (language, summary, type, topics...)."""
     from reader.config import FeedConfig, parse_config
-    from reader.enrich import FeedContext, enrich
+    from reader.enrich import FeedContext, enrich_entries
     from reader.parse import parse_feed
 
     config = parse_config("")
-    entries = []
+    feeds = []
     for path in sorted(CORPUS.iterdir())[:80]:
         if path.suffix in (".tsv", ".md"):
             continue
         try:
-            entries.extend(parse_feed(path.read_bytes(), "https://x.example/").entries)
+            feeds.append(parse_feed(path.read_bytes(), "https://x.example/").entries)
         except Exception:
             continue
     feed = FeedConfig(url="https://x.example/", topic="Corpus")
     context = FeedContext(feed=feed, name="x", source="x", lang_hint=None)
-    enrich(entries[0], context, config, NOW)  # load models
+    enrich_entries(feeds[0][:1], context, config, NOW)  # load models
     started = time.perf_counter()
-    for entry in entries:
-        enrich(entry, context, config, NOW)
-    return len(entries) / (time.perf_counter() - started)
+    for entries in feeds:  # feed by feed, as a refresh's workers do
+        enrich_entries(entries, context, config, NOW)
+    return sum(map(len, feeds)) / (time.perf_counter() - started)
 
 
 def embed_rate(base: list[tuple]) -> float:
