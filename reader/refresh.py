@@ -523,9 +523,15 @@ class _StoryVectors:
             self.ready.update(zip((a.id for a, _b in batch), vectors, strict=True))
 
     async def settle(self) -> None:
-        """Wait until everything added so far has its vector (or has failed)."""
+        """Wait until nothing is pending: every article added has its vector (or failed)."""
         if self._task is not None:
             await asyncio.shield(self._task)
+
+    def used(self, batch: list[_Landed]) -> None:
+        """Forget the vectors of a batch that has been stored."""
+        for landed in batch:
+            for article, _body in landed.articles:
+                self.ready.pop(article.id, None)
 
     def close(self) -> None:
         if self._task is not None:
@@ -683,6 +689,7 @@ async def _refresh_async(
         await story_vectors.settle()
         ready = story_vectors.ready
         outcomes = await asyncio.to_thread(ingest, store, config, batch, now(), ready)
+        story_vectors.used(batch)
         deliver(outcomes)
 
     async def maybe_commit(final: bool = False) -> None:
