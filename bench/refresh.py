@@ -16,6 +16,11 @@ For each delay it times, as subprocesses (start-up and imports included):
 When newsboat is installed (`apt-get install newsboat`) it runs the same feeds for
 comparison: cold, then its second and third runs (newsboat only sends conditional
 requests from its third run on). The column is skipped when it is not installed.
+
+``--cpu`` (Linux) adds one more cold refresh whose processes are watched in /proc every
+50 ms: the CPU of the main process, the forkserver and each parse worker. A cold
+refresh is CPU-bound on two cores, so that split says where a change must cut; a
+benchmark of the workers' code in one process can mislead (its caches are not theirs).
 """
 
 from __future__ import annotations
@@ -95,6 +100,49 @@ def count_articles(config: Path, store: Path) -> int:
     return len(out.splitlines())
 
 
+def _proc_stat(pid: int) -> tuple[int, float, str] | None:
+    """(parent pid, CPU seconds, command line) of a live process, from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks, cmdline
+
+
+def cpu_by_process(argv: list[str]) -> tuple[float, dict[str, list[float]]]:
+    """Run ``argv``; its wall time and the CPU seconds of each of its processes, by role
+    (each process's last reading before it exited: a little is lost at the end)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    seen: dict[int, tuple[int, float, str]] = {}
+    while process.poll() is None:
+        family = {process.pid}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            found = _proc_stat(int(entry))
+            if found is not None and (found[0] in family or int(entry) in family):
+                family.add(int(entry))
+                seen[int(entry)] = found
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    roles: dict[str, list[float]] = {"main": [], "forkserver": [], "workers": [], "other": []}
+    servers = {pid for pid, (_parent, _cpu, cmd) in seen.items() if "forkserver" in cmd}
+    for pid, (parent, cpu, _cmdline) in seen.items():
+        if pid == process.pid:
+            roles["main"].append(cpu)
+        elif pid in servers and parent == process.pid:
+            roles["forkserver"].append(cpu)
+        elif parent in servers:
+            roles["workers"].append(cpu)
+        else:  # multiprocessing's resource tracker
+            roles["other"].append(cpu)
+    return wall, roles
+
+
 def run_newsboat(directory: Path, urls: list[str]) -> list[float]:
     newsboat = shutil.which("newsboat")
     assert newsboat
@@ -130,6 +178,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--runs", type=int, default=1, help="repeat each measurement, keep the best"
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="one more cold refresh: CPU seconds by process"
     )
     args = parser.parse_args()
     per_host = args.per_host or (args.concurrency if args.hosts == 1 else 4)
@@ -174,6 +225,21 @@ def main() -> None:
                     line += f"  {nb:>8.2f}s"
                 print(line, flush=True)
             print(f"{'':>6} cold: {cold_line}\n{'':>6} 304:  {warm_line}")
+            if args.cpu:
+                with tempfile.TemporaryDirectory() as tmp:
+                    directory = Path(tmp)
+                    config = write_config(directory, urls, args.concurrency, per_host)
+                    reader = str(Path(sys.executable).parent / "reader")
+                    argv = [reader, "--config", str(config), "--db", str(directory / "s")]
+                    wall, roles = cpu_by_process([*argv, "refresh"])
+                workers = " + ".join(f"{cpu:.2f}" for cpu in sorted(roles["workers"]))
+                total = sum(sum(cpus) for cpus in roles.values())
+                print(
+                    f"{'':>6} cold CPU: main {sum(roles['main']):.2f} s, forkserver "
+                    f"{sum(roles['forkserver']):.2f} s, workers {workers or '-'} s, "
+                    f"other {sum(roles['other']):.2f} s; "
+                    f"{total:.1f} s in {wall:.2f} s ({total / wall:.2f} cores)"
+                )
         finally:
             for server in servers:
                 server.__exit__(None, None, None)
