@@ -100,16 +100,24 @@ def count_articles(config: Path, store: Path) -> int:
     return len(out.splitlines())
 
 
-def _proc_stat(pid: int) -> tuple[int, float, str] | None:
-    """(parent pid, CPU seconds, command line) of a live process, from /proc."""
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _parent_and_cpu(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a live process, from /proc."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2 :].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks, cmdline
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def cpu_by_process(argv: list[str]) -> tuple[float, dict[str, list[float]]]:
@@ -117,16 +125,23 @@ def cpu_by_process(argv: list[str]) -> tuple[float, dict[str, list[float]]]:
     (each process's last reading before it exited: a little is lost at the end)."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    seen: dict[int, tuple[int, float, str]] = {}
+    seen: dict[int, tuple[int, float, str]] = {}  # pid -> parent, CPU seconds, command
     while process.poll() is None:
-        family = {process.pid}
+        table = {}
         for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            found = _proc_stat(int(entry))
-            if found is not None and (found[0] in family or int(entry) in family):
-                family.add(int(entry))
-                seen[int(entry)] = found
+            if entry.isdigit() and (found := _parent_and_cpu(int(entry))) is not None:
+                table[int(entry)] = found
+        family, grown = {process.pid}, True
+        while grown:  # the descendants, whatever order /proc lists them in
+            grown = False
+            for pid, (parent, _cpu) in table.items():
+                if parent in family and pid not in family:
+                    family.add(pid)
+                    grown = True
+        for pid in family & table.keys():
+            parent, cpu = table[pid]
+            command = seen[pid][2] if pid in seen else _command_line(pid)
+            seen[pid] = (parent, cpu, command)
         time.sleep(0.05)
     wall = time.perf_counter() - started
     roles: dict[str, list[float]] = {"main": [], "forkserver": [], "workers": [], "other": []}

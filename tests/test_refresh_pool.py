@@ -31,7 +31,6 @@ def test_a_dead_worker_costs_its_feed_and_the_refresh_goes_on(tmp_path, monkeypa
     # the new pool forks (a real refresh forks from a single-threaded forkserver).
     import reader.rank
 
-    reader.rank.embed([])
     get_embedder().embed(["warm up"])
     monkeypatch.setattr(reader.refresh, "parse_job", parse_job_dying_on_poison)
     # the pool takes workers + 1 = 3 jobs at a time: the poison and at most two others
