@@ -82,6 +82,9 @@ class _Unsupported(Exception):
 
 def _feedparser_parts():
     """feedparser's own tables and helpers, so both paths agree by construction."""
+    from reader.charset import import_feedparser
+
+    import_feedparser()
     from feedparser.api import StrictFeedParser
     from feedparser.datetimes import _parse_date
     from feedparser.html import _cp1252

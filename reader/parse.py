@@ -1,9 +1,11 @@
 """Fetched bytes -> :class:`ParsedFeed`. With :mod:`reader.feedxml` (its fast path for
-well-formed documents), the only module that imports feedparser.
+well-formed documents), the only module that uses feedparser (imported through
+:func:`reader.charset.import_feedparser`).
 
 Lenient where publishers are sloppy (whitespace or a BOM before ``<?xml``, a gzip body
-sent without its header, a wrong declared charset: feedparser falls back), strict where
-it matters (an HTML page or garbage is a :class:`ParseError`, never an empty success).
+sent without its header, a wrong declared charset, no declared charset at all:
+:mod:`reader.charset`), strict where it matters (an HTML page or garbage is a
+:class:`ParseError`, never an empty success).
 
 feedparser's own HTML pass (sanitising, resolving links inside content) is switched
 off: it is half of its run time, and halflife never renders feed HTML; it turns it into
@@ -32,6 +34,7 @@ import zlib
 from collections import deque
 from urllib.parse import urljoin, urlsplit
 
+from reader import charset
 from reader.errors import ParseError
 from reader.models import Enclosure, ParsedEntry, ParsedFeed
 from reader.text import clean_block, clean_inline, html_to_inline, html_to_text
@@ -340,8 +343,7 @@ def _read_document(
         if found is not None and len(found[1]) == min(total_entries, 2 * MAX_ENTRIES):
             return found[0], found[1], None
 
-    import feedparser
-
+    feedparser = charset.import_feedparser()
     try:
         result = feedparser.parse(
             io.BytesIO(body),
@@ -384,6 +386,8 @@ def parse_feed(
         body = utf8
         if "content-type" in headers:  # its charset would contradict the new bytes
             headers["content-type"] = _CHARSET_PARAM.sub("", headers["content-type"])
+    elif (utf8 := charset.undeclared_to_utf8(body, headers)) is not None:
+        body = utf8
     head = body[:4096]
     content_type = headers.get("content-type", "").lower()
     if _HTML_START.match(head) or (
