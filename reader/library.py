@@ -26,7 +26,7 @@ from reader.card import Ranking, card
 from reader.config import Config
 from reader.models import Article, StateChange, UserState
 from reader.query import Filter, Item, search_text, sort_key
-from reader.store import Store, gc_paused
+from reader.store import Catalog, Store, gc_paused
 
 #: From this many articles a list is sorted with numpy (importing it costs ~80 ms: the
 #: first screen, ~4,000 articles, is sorted in Python).
@@ -88,6 +88,8 @@ class Library:
         self._segment_tokens: dict[int, tuple] = {}
         self._shard_tokens: dict[str, tuple] = {}
         self._catalog_token: tuple | None = None
+        # the catalog a partial load read, for the load of the rest if it is unchanged
+        self._partial_catalog: Catalog | None = None
         self._token: tuple | None = None
         self._limit: int | None = None
         self._reloading = threading.Lock()
@@ -108,6 +110,7 @@ class Library:
             self._segment_tokens.clear()
             self._shard_tokens.clear()
             self._catalog_token = None
+            self._partial_catalog = None
             self._token = None
             self._limit = limit
         self.reload()
@@ -115,7 +118,7 @@ class Library:
     def reload(self) -> Reloaded:
         """Re-read what changed on disk since the last (re)load (and, after a partial
         load, the segments not read yet). One reload at a time."""
-        with self._reloading:
+        with self._reloading, gc_paused(freeze=True):
             return self._reload()
 
     def _reload(self) -> Reloaded:
@@ -126,8 +129,9 @@ class Library:
         self._token = token
         catalog_token = self._file_token(self.store.catalog_path)
         if catalog_token != self._catalog_token or self.partial:
+            unchanged = catalog_token == self._catalog_token
             self._catalog_token = catalog_token
-            self._reload_articles(result)
+            self._reload_articles(result, self._partial_catalog if unchanged else None)
         shards_changed = False
         for path in self.store.state_files():
             file_token = self._file_token(path)
@@ -147,8 +151,8 @@ class Library:
             return (0, 0, 0)
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
-    def _reload_articles(self, result: Reloaded) -> None:
-        catalog = self.store.catalog()
+    def _reload_articles(self, result: Reloaded, catalog: Catalog | None = None) -> None:
+        catalog = catalog or self.store.catalog()
         numbers = self.store.segment_numbers()
         for gone in set(self._segment_tokens) - set(numbers):
             del self._segment_tokens[gone]
@@ -182,6 +186,7 @@ class Library:
                 result.changed = True
         self.articles = articles
         self.partial = partial
+        self._partial_catalog = catalog if partial else None
         self.ranking = Ranking.from_catalog(catalog, window_days=self.config.importance.window_days)
         if result.new_ids or result.removed_ids:
             result.changed = True
