@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/app_start.py [--sizes 10000,100000] [--keep DIR] [--db STORE]
 
-Each run is a fresh process (imports included; the interpreter's own start, ~40 ms,
-is not) that opens the app headless at 120x40 on a store, times the screen refresh that
-first paints list rows, then waits until the worker has read the whole store and takes
-the peak RSS; three runs per store, best and median printed. Stores are generated as in
+Each run starts `python -m reader` on a store in a pseudo-terminal of 120x40 and times
+what a user waits for: from the start (the interpreter's included) to the first output
+that shows a list row (its importance cells). A second process runs the app headless to
+time the read of the whole store (in a worker) and take the peak RSS. Three runs per
+store, best and median printed. Stores are generated as in
 ``bench/scale.py`` (the real corpus reused over 500 feeds and a year), or ``--db``
 measures an existing store (yours, say).
 """
