@@ -109,10 +109,11 @@ def place(
     window = config.cluster.window_days
     new_ids = {a.id for a, _v in added}
     since = now - (window + 2) * DAY
-    recent = {a.id: a for a in writer.articles_since(since, besides=new_ids)}
+    vectors = writer.vectors_since(since, besides=new_ids)
+    # an article without a vector is never related: only those with one are read
+    recent = {a.id: a for a in map(writer.article, vectors) if a is not None}
     for article, _vector in added:
         recent[article.id] = article
-    vectors = writer.vectors_for(a for a in recent.values() if a.id not in new_ids)
     vectors.update({a.id: v for a, v in added if v is not None})
 
     def item(article: Article):

@@ -1056,25 +1056,20 @@ class StoreWriter:
         doc = self._segment_docs(segment, "").get(article_id)
         return article_from_doc(doc, segment) if doc else None
 
-    def articles_since(
+    def vectors_since(
         self, collected_since: float, *, besides: Container[str] = ()
-    ) -> list[Article]:
-        """Articles in segments that hold anything collected at or after the time, but
-        those in ``besides`` (ones the caller holds already: not read back)."""
-        found = []
+    ) -> dict[str, bytes]:
+        """id -> story vector of the articles in segments that hold anything collected
+        at or after the time, but those in ``besides`` (the caller's own). Only these
+        can be related to new articles: their documents need not be read (in a cold
+        refresh, 230 of 4,542 articles have one)."""
+        found = {}
+        segment_of = self.catalog.segment_of
         for number, info in sorted(self.catalog.segments.items()):
             if (info.get("last") or 0) >= collected_since:
-                for article_id, doc in self._segment_docs(number, "").items():
-                    if article_id not in besides:
-                        found.append(article_from_doc(doc, number))
-        return found
-
-    def vectors_for(self, articles: Iterable[Article]) -> dict[str, bytes]:
-        found = {}
-        for article in articles:
-            doc = self._segment_docs(article.segment, "vec").get(article.id)
-            if doc:
-                found[article.id] = decode_vector(doc["v"])
+                for article_id, doc in self._segment_docs(number, "vec").items():
+                    if article_id not in besides and segment_of(article_id) == number:
+                        found[article_id] = decode_vector(doc["v"])
         return found
 
     # changes

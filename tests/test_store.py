@@ -204,3 +204,23 @@ def test_a_full_disk_leaves_the_previous_store_intact(tmp_path):
     assert (path / "catalog.json").read_bytes() == catalog_before
     store = Store.open(path)
     assert [a.id for a in store.articles()] == [f"{1:012x}"]
+
+
+def test_vectors_since_gives_the_vectors_of_recent_segments_only(tmp_path, monkeypatch):
+    """What place() relates new articles to: the vectors of the segments written since
+    a time, but the caller's own."""
+    monkeypatch.setattr(store_module, "SEGMENT_CAPACITY", 10)
+    store = Store.open(tmp_path / "store")
+    vector = bytes(range(16))
+    recent = 1_700_000_000.0 + 10 * 86400
+    with store.writing() as writer:
+        for i in range(25):  # segments 1 and 2 old, 3 holding the recent five
+            collected = recent + i if i >= 20 else 1_700_000_000.0 + i
+            writer.add(
+                make_article(i, collected=collected),
+                body="x",
+                vector=vector if i % 2 == 0 else None,
+            )
+    with store.writing() as writer:
+        found = writer.vectors_since(recent, besides={make_article(24).id})
+    assert found == {make_article(20).id: vector, make_article(22).id: vector}
