@@ -204,13 +204,6 @@ def _reindex_segment(job: _SegmentJob) -> _SegmentResult:
     return result
 
 
-def _warm() -> None:
-    import reader.enrich  # noqa: F401
-    from reader.language import warm_up
-
-    warm_up()
-
-
 def _run_jobs(jobs: list[_SegmentJob], workers: int, on_done: Callable[[_SegmentResult], None]):
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
@@ -220,10 +213,10 @@ def _run_jobs(jobs: list[_SegmentJob], workers: int, on_done: Callable[[_Segment
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["reader.enrich", "reader.language", "reader.summarise"])
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)), mp_context=context, initializer=_warm
-    ) as pool:
+    # the refresh's preload: the workers fork with the language model loaded (each loaded
+    # it on start before), and one forkserver serves both if a process runs the two
+    context.set_forkserver_preload(["reader.preload"])
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
         futures = [pool.submit(_reindex_segment, job) for job in jobs]
         for future in as_completed(futures):
             on_done(future.result())

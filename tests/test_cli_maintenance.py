@@ -208,6 +208,48 @@ def test_reindex_applies_new_topic_rules_and_names_and_keeps_marks(tmp_path, tmp
             assert card[key] == before[article_id][key], (key, card[key])
 
 
+def test_reindex_in_worker_processes_gives_what_one_process_gives(tmp_path, monkeypatch):
+    """Segments are reindexed by a pool of processes forked from the refresh's
+    forkserver (the language model loaded once, there); the result is the same."""
+    import shutil
+
+    import reader.store as store_module
+    from reader.config import parse_config
+    from reader.maintenance import reindex
+
+    monkeypatch.setattr(store_module, "SEGMENT_CAPACITY", 4)
+    now = time.time()
+    articles = [
+        make_article(n, now=now, title=title, lang=None, summary=())
+        for n, title in enumerate(
+            [
+                "Open model beats the benchmark",
+                "Ein neues Modell übertrifft den Vergleich",
+                "Un nouveau modèle dépasse la référence",
+                "新しいモデルがベンチマークを上回る",
+                "Nuovo modello supera il benchmark",
+                "Un nuevo modelo supera la prueba",
+                "Новая модель превзошла тест",
+                "Lab releases weights for its model",
+                "Paper: scaling laws revisited",
+                "Das Labor veröffentlicht die Gewichte",
+            ]
+        )
+    ]
+    write_store(tmp_path / "one", articles)
+    shutil.copytree(tmp_path / "one", tmp_path / "pool")
+    config = parse_config("")
+    for name, workers in (("one", 1), ("pool", 2)):
+        store = Store.open(tmp_path / name)
+        assert len(store.segment_numbers()) == 3
+        report = reindex(store, config, workers=workers, now=now)
+        assert report.articles == len(articles)
+    one = {a.id: a for a in Store.open(tmp_path / "one").articles()}
+    pool = {a.id: a for a in Store.open(tmp_path / "pool").articles()}
+    assert one == pool
+    assert {one[make_article(n).id].lang for n in (1, 2, 3, 6)} == {"de", "fr", "ja", "ru"}
+
+
 # --- doctor and corrupt store files ------------------------------------------------------------
 
 
