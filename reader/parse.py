@@ -37,7 +37,7 @@ from urllib.parse import urljoin, urlsplit
 from reader import charset
 from reader.errors import ParseError
 from reader.models import Enclosure, ParsedEntry, ParsedFeed
-from reader.text import clean_block, clean_inline, html_to_inline, html_to_text
+from reader.text import clean_block, clean_inline, html_to_inline, html_to_text, repair_mojibake
 
 MAX_TITLE = 400
 MAX_GUNZIP = 50_000_000
@@ -80,14 +80,6 @@ def prepare(body: bytes) -> bytes:
         bom = body.startswith(b"\xef\xbb\xbf")
         body = (b"\xef\xbb\xbf" if bom else b"") + body[match.end() :]
     return body
-
-
-# UTF-8 lead byte then continuation byte, as they look when decoded as Latin-1/cp1252:
-# the mark of double-encoded text ("CinÃ©ma", "â€“"). Cheap to search for; ftfy only
-# runs where it matches.
-_MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
-)
 
 
 # UTF-16/32 documents, known by their BOM or by how "<?" or "<" is spelled in them.
@@ -208,12 +200,9 @@ def _newest(entries: list[ParsedEntry], limit: int) -> list[ParsedEntry]:
 
 
 def fix_mojibake(text: str) -> str:
-    """Undo double-encoded UTF-8 that publishers send (Le Figaro's "CinÃ©ma")."""
-    if not text or not _MOJIBAKE_HINT.search(text):
-        return text
-    import ftfy
-
-    return ftfy.fix_encoding(text)
+    """Undo double-encoded UTF-8 that publishers send (Le Figaro's "CinÃ©ma"), before
+    the markup is read (a sequence may span what becomes two text nodes)."""
+    return repair_mojibake(text) if text else text
 
 
 def _timestamp(struct) -> float | None:

@@ -188,12 +188,15 @@ _FOOTNOTE_BACKLINKS = (
 # time (lead then continuation "bytes"), so text in other scripts around it is untouched.
 _CP1252_HIGH = "€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ"
 _AS_BYTE = {ch: 0x80 + i for i, ch in enumerate(_CP1252_HIGH)}
-_AS_BYTE.update({chr(b): b for b in range(0xA0, 0x100)})
-_CONT = "[" + re.escape(_CP1252_HIGH) + "\u00a0-\u00bf]"
-_HIGH_LATIN = re.compile("[" + re.escape(_CP1252_HIGH) + "\u00a0-\u00ff]")
+# the same bytes read as Latin-1 (a feed declared ISO-8859-1 that holds UTF-8): "â\x80\x99"
+_AS_BYTE.update({chr(b): b for b in range(0x80, 0x100)})
+_CONT = "[" + re.escape(_CP1252_HIGH) + "\u0080-\u00bf]"
+_HIGH_LATIN = re.compile("[" + re.escape(_CP1252_HIGH) + "\u0080-\u00ff]")
 _MOJIBAKE = re.compile(
     f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}"
 )
+#: What follows a letter in correct French ("arrivé »"): see repair_mojibake.
+_AMBIGUOUS_TAIL = frozenset("\u00a0\u00ab\u00bb")
 
 #: Deeper nesting than this is flattened before parsing: real articles never get close,
 #: and HTML parsers degrade badly on it (lexbor goes quadratic, libxml2 drops the text).
@@ -235,18 +238,26 @@ def looks_like_html(text: str) -> bool:
     return bool(_LOOKS_LIKE_HTML.search(text))
 
 
-def _unmojibake(match: re.Match[str]) -> str:
+def _decode_sequence(sequence: str) -> str | None:
     try:
-        return bytes(_AS_BYTE[ch] for ch in match.group()).decode("utf-8")
+        return bytes(_AS_BYTE[ch] for ch in sequence).decode("utf-8")
     except (KeyError, UnicodeDecodeError):
-        return match.group()
+        return None
+
+
+def _script(ch: str) -> str:
+    """A character's script, roughly: the first word of its name ("CJK", "HANGUL")."""
+    return unicodedata.name(ch, "").split(" ", 1)[0]
 
 
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 read as Windows-1252 ("Ã©" -> "é", "â€™" -> "’"), sequence by sequence.
 
     A sequence is only replaced when its "bytes" decode as UTF-8, which real text in
-    Latin scripts practically never does ("Ã" then "©" is not French).
+    Latin scripts practically never does ("Ã" then "©" is not French), with one
+    exception: a letter then no-break spaces or guillemets. French writes "arrivé »"
+    that way, which is also how "頻" looks as mojibake; such a sequence becomes a
+    character beyond Latin-1 only in a text whose other sequences decode to its script.
     """
     if not _MOJIBAKE.search(text):
         return text
@@ -259,7 +270,30 @@ def repair_mojibake(text: str) -> str:
         covered = sum(map(len, _MOJIBAKE.findall(text)))
         if covered < 0.5 * high:
             return text
-    return _MOJIBAKE.sub(_unmojibake, text)
+    scripts: set[str] = set()
+    ambiguous: list[str] = []
+
+    def repair(match: re.Match[str]) -> str:
+        sequence = match.group()
+        decoded = _decode_sequence(sequence)
+        if decoded is None:
+            return sequence
+        if decoded > "\u00ff" and _AMBIGUOUS_TAIL.issuperset(sequence[1:]):
+            ambiguous.append(sequence)
+            return sequence
+        scripts.add(_script(decoded))
+        return decoded
+
+    text = _MOJIBAKE.sub(repair, text)
+    for sequence in ambiguous:
+        decoded = _decode_sequence(sequence) or sequence
+        if _script(decoded) in scripts:
+            text = text.replace(sequence, decoded)
+    if not scripts:
+        return text  # nothing was mojibake
+    # a no-break space (C2 A0) whose A0 a publisher's tools turned into a plain space:
+    # "podcast.Â  You" ("Â" never ends a word in the languages that use it)
+    return text.replace("\u00c2 ", "\u00a0")
 
 
 def _too_deep(markup: str, max_depth: int) -> bool:

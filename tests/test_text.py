@@ -141,6 +141,10 @@ def test_ideographic_space_and_fullwidth_text() -> None:
         ("Ð’ ÐœÐ¾Ñ\x81ÐºÐ²Ðµ", "В Москве"),
         ("Î•Î»Î»Î·Î½Î¹ÎºÎ¬", "Ελληνικά"),
         ("æ—¥æœ¬èªž", "日本語"),
+        ("itâ\x80\x99s", "it’s"),  # read as Latin-1, not Windows-1252: C1 controls
+        ("podcast.Â  Youâ€™re", "podcast.\u00a0 You’re"),  # a no-break space's lost A0
+        # "é\xa0»" is also French ("arrivé »"): here the rest of the text is Chinese
+        ("ä¸\xadæ–‡é\xa0»ç¹\x81", "中文頻繁"),
     ],
 )
 def test_mojibake_is_repaired(broken: str, fixed: str) -> None:
@@ -153,10 +157,20 @@ def test_mojibake_is_repaired(broken: str, fixed: str) -> None:
         "café, naïve, Zürich, São Paulo – “quotes” €5, Ärger, ß",
         # EUC-KR read as Latin-1: garbage, but not UTF-8 mojibake; left as it is
         "TypeKey ½Ã½ºÅÛÀÌ UTF-8·Î µ¹¾Æ°¡´Âµ¥, °Å±â¼­ ÇÑ±Û·Î µÈ",
+        # French typography: a no-break space inside guillemets, after any letter
+        "« Il est arrivé\u00a0», dit-il. «\u00a0CAFÉ\u00a0» et «\u00a0voilà\u00a0»",
     ],
 )
 def test_mojibake_repair_leaves_other_text_alone(text: str) -> None:
     assert repair_mojibake(text) == text
+
+
+def test_french_guillemets_survive_a_repaired_text() -> None:
+    """Le Monde's feed is double-encoded: once repaired, its "nouveauté »" looks like
+    the mojibake of "頻", and each of the text's repairs must leave it alone."""
+    broken = "<p>Un simple « effet de nouveautÃ©Â\u00a0Â». L’Ã©tÃ©</p>"
+    assert html_to_text(broken) == "Un simple « effet de nouveauté ». L’été"
+    assert html_to_text("<p>« Il est arrivé&nbsp;», dit-il.</p>") == "« Il est arrivé », dit-il."
 
 
 # --- hostile input ----------------------------------------------------------------------
