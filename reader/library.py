@@ -118,7 +118,10 @@ class Library:
     def reload(self) -> Reloaded:
         """Re-read what changed on disk since the last (re)load (and, after a partial
         load, the segments not read yet). One reload at a time."""
-        with self._reloading, gc_paused(freeze=True):
+        # the first read and the read of the rest are kept for the app's life: frozen out
+        # of the collector's sight (a full pass over 100k articles took 0.24 s); later
+        # reloads read what changed, and are not (``freeze`` is read under the lock)
+        with self._reloading, gc_paused(freeze=self._token is None or self.partial):
             return self._reload()
 
     def _reload(self) -> Reloaded:
@@ -152,7 +155,8 @@ class Library:
         return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
     def _reload_articles(self, result: Reloaded, catalog: Catalog | None = None) -> None:
-        catalog = catalog or self.store.catalog()
+        if catalog is None:
+            catalog = self.store.catalog()
         numbers = self.store.segment_numbers()
         for gone in set(self._segment_tokens) - set(numbers):
             del self._segment_tokens[gone]

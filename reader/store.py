@@ -80,8 +80,9 @@ def gc_paused(*, freeze: bool = False) -> Iterator[None]:
     alive is moved out of the collector's sight (:func:`gc.freeze`) before it runs
     again. Otherwise its next passes walk every object just loaded, young ones first:
     ~50 ms of the app's first paint at 100k articles. Frozen objects are still freed
-    when their last reference goes; only a reference cycle among them would stay, and
-    the store's data has none.
+    when their last reference goes (the store's data has no reference cycles), but a
+    cycle that is garbage at that moment, of anyone's, stays: freeze once or twice in a
+    process's life, never on a schedule.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -1061,14 +1062,13 @@ class StoreWriter:
     ) -> dict[str, bytes]:
         """id -> story vector of the articles in segments that hold anything collected
         at or after the time, but those in ``besides`` (the caller's own). Only these
-        can be related to new articles: their documents need not be read (in a cold
+        can be related to new articles: the others need not become Articles (in a cold
         refresh, 230 of 4,542 articles have one)."""
         found = {}
-        segment_of = self.catalog.segment_of
         for number, info in sorted(self.catalog.segments.items()):
             if (info.get("last") or 0) >= collected_since:
                 for article_id, doc in self._segment_docs(number, "vec").items():
-                    if article_id not in besides and segment_of(article_id) == number:
+                    if article_id not in besides:
                         found[article_id] = decode_vector(doc["v"])
         return found
 

@@ -63,7 +63,14 @@ def test_the_rest_of_a_partial_load_sees_a_refresh_that_landed_meanwhile(small_s
     assert old_article(1).id not in library.articles and len(library.articles) == 35
 
 
-def test_what_a_load_reads_is_out_of_the_collectors_sight(small_segments):
+@pytest.fixture
+def unfrozen():
+    """Tests that freeze give the test process's objects back to the collector."""
+    yield
+    gc.unfreeze()
+
+
+def test_what_a_load_reads_is_out_of_the_collectors_sight(small_segments, unfrozen):
     """The collector's full passes walk every object it tracks: at 100k articles one
     took 0.24 s in the app (the UI frozen meanwhile); the library's data is frozen."""
 
@@ -81,6 +88,22 @@ def test_what_a_load_reads_is_out_of_the_collectors_sight(small_segments):
     seen = tracked()
     assert not {id(article) for article in library.articles.values()} & seen
     assert id(library.articles[old_article(50).id]) not in seen
+
+
+def test_later_reloads_freeze_nothing(small_segments, unfrozen):
+    """A freeze keeps whatever cyclic garbage exists at that moment, anyone's: the app
+    polls the store every few seconds, so only the first read and the read of the rest
+    freeze, not the reloads after them."""
+    library = Library(small_segments, parse_config(""))
+    library.load()
+    frozen = gc.get_freeze_count()
+    library.reload()  # nothing changed
+    with small_segments.writing() as writer:
+        writer.add(old_article(50), body="new")
+    small_segments.change_state([StateChange(old_article(3).id, starred=True)])
+    result = library.reload()  # a refresh and a mark from elsewhere
+    assert result.new_ids == [old_article(50).id] and library.state(old_article(3).id).starred
+    assert gc.get_freeze_count() <= frozen  # what was frozen may have been freed since
 
 
 def test_a_full_load_is_not_partial(small_segments):
