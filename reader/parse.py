@@ -93,17 +93,14 @@ _WIDE_ENCODINGS = (
     (b"\x00<\x00?", "utf-16-be"),
     (b"<\x00?\x00", "utf-16-le"),
 )
-_DECLARED_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
-_CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*[^;]*", re.I)
 
 
 def _wide_to_utf8(body: bytes) -> bytes | None:
     """A UTF-16/32 document as UTF-8 (declaration changed to match), else None."""
     for mark, codec in _WIDE_ENCODINGS:
         if body.startswith(mark):
-            text = body.decode(codec, errors="replace").lstrip("\ufeff")
-            text = _DECLARED_ENCODING.sub(r"\1\2utf-8\2", text, count=1)
-            return text.encode("utf-8")
+            text = body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
+            return charset.XML_DECLARATION.sub(rb"\1\2utf-8\2", text, count=1)
     return None
 
 
@@ -374,15 +371,15 @@ def parse_feed(
     if utf8 is not None:
         body = utf8
         if "content-type" in headers:  # its charset would contradict the new bytes
-            headers["content-type"] = _CHARSET_PARAM.sub("", headers["content-type"])
-    elif (utf8 := charset.undeclared_to_utf8(body, headers)) is not None:
-        body = utf8
+            headers["content-type"] = charset.CHARSET_PARAM.sub("", headers["content-type"])
     head = body[:4096]
     content_type = headers.get("content-type", "").lower()
     if _HTML_START.match(head) or (
         any(t in content_type for t in _HTML_TYPES) and not _FEED_MARKER.search(body[:65536])
     ):
         raise ParseError("not a feed: the server sent an HTML page")
+    if utf8 is None and (utf8 := charset.undeclared_to_utf8(body, headers)) is not None:
+        body = utf8
     body = fix_references(strip_doctype(body))
     body, total_entries = limit_entries(body)
     headers.setdefault("content-location", url)

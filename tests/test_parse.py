@@ -127,6 +127,14 @@ def test_undeclared_latin_text_reads_as_windows_1252():
         assert feed.entries[2].title == "Troisième"
 
 
+@pytest.mark.parametrize("content_type", [None, "application/rss+xml"])
+def test_an_html_page_in_a_legacy_encoding_is_still_an_html_page(content_type):
+    page = "<!DOCTYPE html><html><body><p>Désolé, page introuvable</p></body></html>"
+    headers = {"content-type": content_type} if content_type else {}
+    with pytest.raises(ParseError, match="HTML page"):
+        parse_feed(page.encode("windows-1252"), "https://x/", headers)
+
+
 def test_utf8_with_a_few_stray_bytes_stays_utf8():
     """A UTF-8 document with one Windows-1252 byte in it (a template around the content)
     keeps its UTF-8 text; the stray byte is read as Windows-1252, not the whole file."""
