@@ -22,6 +22,7 @@ the same at 10k and 100k.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -170,49 +171,50 @@ def first_paint_in_terminal(path: Path, size: tuple[int, int] = (120, 40)) -> fl
     import fcntl
     import pty
     import select
+    import signal
     import struct
     import termios
 
+    def drain(fd: int, timeout: float) -> bytes:
+        if not select.select([fd], [], [], timeout)[0]:
+            return b""
+        try:
+            return os.read(fd, 1 << 16) or b""
+        except OSError:  # the child is gone
+            return b""
+
     with tempfile.NamedTemporaryFile("w", suffix=".toml") as config:
+        terminal, app_side = pty.openpty()
+        fcntl.ioctl(app_side, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
         started = time.perf_counter()
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the app, on an empty configuration
-            os.environ.update(TERM="xterm-256color", PYTHONPATH=str(ROOT))
-            os.execv(
-                sys.executable,
-                [sys.executable, "-m", "reader", "--config", config.name, "--db", str(path)],
-            )
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
+        child = subprocess.Popen(
+            [sys.executable, "-m", "reader", "--config", config.name, "--db", str(path)],
+            stdin=app_side,
+            stdout=app_side,
+            stderr=app_side,
+            env={**os.environ, "TERM": "xterm-256color", "PYTHONPATH": str(ROOT)},
+            start_new_session=True,  # its own process group: killed whole if it hangs
+        )
+        os.close(app_side)
         output = b""
         painted = None
         try:
-            while painted is None and time.perf_counter() - started < 60:
-                if not select.select([fd], [], [], 0.05)[0]:
-                    continue
-                try:
-                    output += os.read(fd, 1 << 16)
-                except OSError:
-                    break
-                screen = _ESCAPE.sub("", output.decode("utf-8", "replace"))
-                if _LIST_ROW.search(screen):
+            while painted is None and child.poll() is None and time.perf_counter() - started < 60:
+                output += drain(terminal, 0.05)
+                if _LIST_ROW.search(_ESCAPE.sub("", output.decode("utf-8", "replace"))):
                     painted = time.perf_counter() - started
         finally:
-            os.write(fd, b"q")
+            with contextlib.suppress(OSError):
+                os.write(terminal, b"q")
             deadline = time.perf_counter() + 10
-            while time.perf_counter() < deadline:
-                if select.select([fd], [], [], 0.05)[0]:
-                    try:
-                        os.read(fd, 1 << 16)
-                    except OSError:
-                        break
-                if os.waitpid(pid, os.WNOHANG)[0]:
-                    break
-            else:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            os.close(fd)
+            while child.poll() is None and time.perf_counter() < deadline:
+                drain(terminal, 0.05)  # a child writing to a full terminal never exits
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+            os.close(terminal)
     if painted is None:
-        raise SystemExit(f"reader showed no list row in 60 s: {output[-500:]!r}")
+        raise SystemExit(f"reader showed no list row: {output[-500:]!r}")
     return painted
 
 
