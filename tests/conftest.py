@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -70,3 +71,12 @@ def _isolated_home(tmp_path_factory, monkeypatch, session_cache_home):
     monkeypatch.delenv("HTTPS_PROXY", raising=False)
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     yield home
+
+
+@pytest.fixture(autouse=True)
+def _collector_unfrozen():
+    """An app's library freezes what it loads (gc.freeze), and with it every object the
+    test process holds: given back to the collector after each test, so that garbage
+    cycles of one test are not kept for the rest of the run."""
+    yield
+    gc.unfreeze()

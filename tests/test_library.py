@@ -63,14 +63,7 @@ def test_the_rest_of_a_partial_load_sees_a_refresh_that_landed_meanwhile(small_s
     assert old_article(1).id not in library.articles and len(library.articles) == 35
 
 
-@pytest.fixture
-def unfrozen():
-    """Tests that freeze give the test process's objects back to the collector."""
-    yield
-    gc.unfreeze()
-
-
-def test_what_a_load_reads_is_out_of_the_collectors_sight(small_segments, unfrozen):
+def test_what_a_load_reads_is_out_of_the_collectors_sight(small_segments):
     """The collector's full passes walk every object it tracks: at 100k articles one
     took 0.24 s in the app (the UI frozen meanwhile); the library's data is frozen."""
 
@@ -90,7 +83,7 @@ def test_what_a_load_reads_is_out_of_the_collectors_sight(small_segments, unfroz
     assert id(library.articles[old_article(50).id]) not in seen
 
 
-def test_later_reloads_freeze_nothing(small_segments, unfrozen):
+def test_later_reloads_freeze_nothing(small_segments):
     """A freeze keeps whatever cyclic garbage exists at that moment, anyone's: the app
     polls the store every few seconds, so only the first read and the read of the rest
     freeze, not the reloads after them."""
