@@ -113,6 +113,24 @@ def test_undeclared_legacy_encodings_are_detected(corpus_dir, name, expected, co
     assert expected in entry.title + " " + entry.text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Čeština: příliš žluťoučký kůň úpěl ďábelské ódy", "cp1250"),
+        ("Zażółć gęślą jaźń: wiadomości z Łodzi", "cp1250"),
+        ("Русские новости: в Москве представили модель", "cp1251"),
+        ("Ελληνικά νέα από την Αθήνα για το μοντέλο", "iso8859-7"),
+        ("العربية: أخبار من القاهرة عن النموذج", "cp1256"),
+    ],
+)
+def test_a_short_undeclared_item_in_a_legacy_code_page(text, encoding):
+    """A news item gives chardet little text: its confidence is low (0.02-0.25 on these),
+    its answer right."""
+    body = f"<rss><channel><item><title>{text}</title><description>{text}. Brief.</description></item></channel></rss>"
+    feed = parse_feed(body.encode(encoding), "https://x/", {"content-type": "text/xml"})
+    assert feed.entries[0].title == text
+
+
 def test_undeclared_latin_text_reads_as_windows_1252():
     """A Latin text with a few accented letters gives a detector little to go on: it is
     read as the web reads undeclared bytes, curly quotes included."""
