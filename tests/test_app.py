@@ -144,6 +144,21 @@ async def test_tag_prompt_adds_and_removes_several_tags_and_saves_at_once(sample
         assert "korea" not in disk_state(sample[0], article.id).tags
 
 
+async def test_a_removal_typed_after_the_prompts_plus_removes(sample):
+    """The prompt opens with "+": typing "-ai" there gives "+-ai", which removes "ai"
+    (it made a tag named "-ai")."""
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        article = current(app)
+        await pilot.press("t", *"ai", "enter")
+        screen.wait_for_writes()
+        assert "ai" in disk_state(sample[0], article.id).tags
+        await pilot.press("t", *"-ai", "enter")
+        screen.wait_for_writes()
+        assert not disk_state(sample[0], article.id).tags
+
+
 async def test_tag_prompt_completes_existing_tags(sample):
     store, _config = sample
     some = next(iter(store.catalog().articles))

@@ -573,10 +573,11 @@ class MainScreen(Screen):
 
         add, remove = [], []
         for word in value.split():
+            word = word.lstrip("+")  # the prompt opens with "+": "+-old" removes "old"
             if word.startswith("-") and len(word) > 1:
                 remove.append(normalise_tag(word[1:]))
-            elif word.lstrip("+"):
-                add.append(normalise_tag(word.lstrip("+")))
+            elif word:
+                add.append(normalise_tag(word))
         if not add and not remove:
             return
         description = " ".join([*(f"+{t}" for t in add), *(f"-{t}" for t in remove)])
