@@ -561,6 +561,28 @@ async def test_side_panel_chooses_a_topic(sample):
         assert screen.focused.id == "list"
 
 
+async def test_j_and_k_move_in_the_side_panel_and_the_related_list(sample):
+    app = app_for(sample)
+    async with app.run_test(size=(170, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.press("tab")
+        side = screen.query_one("#side")
+        start = side.highlighted
+        await pilot.press("j", "j")
+        assert side.highlighted > start
+        moved = side.highlighted
+        await pilot.press("k")
+        assert side.highlighted < moved
+        await pilot.press("tab", "tab")  # the card, then the list
+        rows = screen.query_one(ArticleList).rows
+        screen.query_one(ArticleList).cursor = next(i for i, r in enumerate(rows) if r.members)
+        await pilot.press("enter", "R")
+        related = app.screen.query_one("#article-related")
+        first = related.highlighted
+        await pilot.press("j")
+        assert related.highlighted == first + 1
+
+
 async def test_theme_is_remembered(sample):
     app = app_for(sample)
     async with app.run_test(size=(120, 40)) as pilot:

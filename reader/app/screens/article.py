@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from reader.app import render
 from reader.app.keys import binding
+from reader.app.widgets.option_list import KeyedOptionList
 from reader.models import StateChange
 
 
@@ -42,7 +43,7 @@ class ArticleScreen(Screen):
         with VerticalScroll(id="article-scroll"):
             yield Static(id="article-card")
             yield Static(id="article-body")
-            yield OptionList(id="article-related")
+            yield KeyedOptionList(id="article-related")
         yield Footer()
 
     def on_mount(self) -> None:

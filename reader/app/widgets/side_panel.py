@@ -9,9 +9,10 @@ from textual.widgets.option_list import Option
 
 from reader.app.i18n import Labels
 from reader.app.render import fit, safe
+from reader.app.widgets.option_list import KeyedOptionList
 
 
-class SidePanel(OptionList):
+class SidePanel(KeyedOptionList):
     """Options have ids ``all:``, ``view:NAME``, ``topic:NAME``, ``feed:NAME``, ``tag:NAME``."""
 
     DEFAULT_CSS = """
