@@ -583,6 +583,20 @@ async def test_j_and_k_move_in_the_side_panel_and_the_related_list(sample):
         assert related.highlighted == first + 1
 
 
+async def test_rows_take_a_new_themes_colours(sample):
+    """Rendered rows are cached; a row drawn before a theme change kept the old colours
+    (light backgrounds under the dark theme's text) until the cursor passed over it."""
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        rows = main_screen(app).query_one(ArticleList)
+        before = list(rows.render_line(1))
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = list(rows.render_line(1))
+        rows.invalidate()
+        assert after == list(rows.render_line(1)) and after != before
+
+
 async def test_theme_is_remembered(sample):
     app = app_for(sample)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -138,6 +138,10 @@ class ArticleList(ScrollView, can_focus=True):
             self._cache[key] = strip
         return strip
 
+    def on_mount(self) -> None:
+        # rendered rows carry the theme's colours: a new theme renders them again
+        self.watch(self.app, "theme", lambda _theme: self.invalidate(), init=False)
+
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
         self._cache.clear()
