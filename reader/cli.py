@@ -191,7 +191,11 @@ def _complete_feed_names(ctx: click.Context, _param, incomplete: str):
     shell_complete=_complete_feed_names,
     help="Only this feed (repeatable).",
 )
-@click.option("--force", is_flag=True, help="Fetch every feed now, ignoring due times and caches.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Fetch every feed now, due or not (still asking the server whether it changed).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures (for cron).")
 @click.pass_obj
 def refresh(obj: Context, feeds: tuple[str, ...], force: bool, quiet: bool) -> None:
@@ -231,8 +235,10 @@ def refresh(obj: Context, feeds: tuple[str, ...], force: bool, quiet: bool) -> N
 
         removal, _plan = prune(store, keep_days * DAY)
         if removal.removed and not quiet:
+            from reader.text import counted
+
             printer.line(
-                f"pruned {len(removal.removed)} articles older than {keep_days} days "
+                f"pruned {counted(len(removal.removed), 'article')} older than {keep_days} days "
                 "([store] keep_days; tagged and starred ones are kept)"
             )
     sys.exit(EXIT_PARTIAL if report.failed else EXIT_OK)
@@ -1024,7 +1030,10 @@ def add(
         table["tags"] = tuple(tags)
     add_feeds(path, [{k: v for k, v in table.items() if v is not None}])
     entries = len(found.feed.entries)
-    click.echo(f"added {name!r} ({feed_url}) to {path}: {entries} entries in the feed now")
+    from reader.text import counted
+
+    in_feed = counted(entries, "entry", "entries")
+    click.echo(f"added {name!r} ({feed_url}) to {path}: {in_feed} in the feed now")
     click.echo(f"fetch it: reader refresh --feed {shlex.quote(name)}")
 
 
@@ -1096,7 +1105,9 @@ def remove(obj: Context, name: str, yes: bool, keep_articles: bool) -> None:
     if store is not None and not keep_articles:
         removal = remove_feed_articles(store, feed.key)
         if removal is not None:
-            message += f"; deleted {len(removal.removed)} articles"
+            from reader.text import counted
+
+            message += f"; deleted {counted(len(removal.removed), 'article')}"
             if removal.kept_marked:
                 message += f", kept {len(removal.kept_marked)} tagged or starred"
     click.echo(message)
@@ -1142,9 +1153,11 @@ def prune(obj: Context, older_than: str | None, dry_run: bool, yes: bool) -> Non
             parts.append(f"{plan.still_listed} still listed by their feeds")
         return f" (kept: {', '.join(parts)})" if parts else ""
 
+    from reader.text import counted
+
     if dry_run:
         click.echo(
-            f"would delete {len(planned.removed)} articles older than {older_than}"
+            f"would delete {counted(len(planned.removed), 'article')} older than {older_than}"
             + kept(planned, plan)
         )
         return
@@ -1152,14 +1165,16 @@ def prune(obj: Context, older_than: str | None, dry_run: bool, yes: bool) -> Non
         click.echo(f"nothing older than {older_than} to delete" + kept(planned, plan))
         return
     question = (
-        f"Delete {len(planned.removed)} articles older than {older_than}{kept(planned, plan)}?"
+        f"Delete {counted(len(planned.removed), 'article')} older than {older_than}"
+        f"{kept(planned, plan)}?"
     )
     if not _confirm(question, yes, what="prune"):
         click.echo("nothing changed", err=True)
         return
     removal, plan = run_prune(store, seconds)
     click.echo(
-        f"deleted {len(removal.removed)} articles older than {older_than}" + kept(removal, plan)
+        f"deleted {counted(len(removal.removed), 'article')} older than {older_than}"
+        + kept(removal, plan)
     )
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from reader.cluster import stories as group_stories
 from reader.export import card_facts, md_escape, md_link, safe_url, stars_text
 from reader.models import TIER_LABELS
-from reader.text import clean_inline
+from reader.text import clean_inline, counted
 
 #: Other reports listed under a story; the rest are counted.
 MAX_ALSO = 6
@@ -77,7 +77,7 @@ def _heading(stories: list[Story], articles: int, since: str, now: float) -> str
     return (
         f"halflife digest: {len(stories)} top "
         f"{'story' if len(stories) == 1 else 'stories'} of the last {since} "
-        f"({articles} articles, {_when(now)})"
+        f"({counted(articles, 'article')}, {_when(now)})"
     )
 
 

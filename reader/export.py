@@ -18,13 +18,13 @@ from urllib.parse import quote, urlsplit
 
 from reader.errors import UsageError
 from reader.models import TIER_LABELS
-from reader.text import clean_inline
+from reader.text import clean_inline, counted
 
 # --- ages and small labels ---------------------------------------------------------------
 
 
 def age(seconds: float) -> str:
-    """A short age: 5m, 3h, 12d, 4mo."""
+    """A short age, at most four characters: 5m, 3h, 12d, 4mo, 23mo, 3y."""
     seconds = max(seconds, 0)
     if seconds < 3600:
         return f"{int(seconds // 60)}m"
@@ -32,7 +32,9 @@ def age(seconds: float) -> str:
         return f"{int(seconds // 3600)}h"
     if seconds < 86400 * 60:
         return f"{int(seconds // 86400)}d"
-    return f"{int(seconds // (86400 * 30))}mo"
+    if seconds < 86400 * 730:
+        return f"{int(seconds // (86400 * 30))}mo"
+    return f"{int(seconds // (86400 * 365))}y"
 
 
 def stars_text(stars: int | None) -> str:
@@ -316,7 +318,7 @@ def markdown_document(
 ) -> str:
     """A digest of cards for mail or notes: a heading, a line of details, the cards."""
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    meta = " · ".join([stamp, f"{len(cards)} articles", *details])
+    meta = " · ".join([stamp, counted(len(cards), "article"), *details])
     parts = [f"# {md_escape(title)}\n", f"_{md_escape(meta)}_\n"]
     parts += [card_markdown(card, now) for card in cards]
     return "\n".join(parts)

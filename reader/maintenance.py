@@ -28,6 +28,7 @@ from reader.config import Config, FeedConfig
 from reader.errors import UsageError
 from reader.models import Article, FeedRecord, UserState
 from reader.store import FEED, WHEN, Catalog, Removal, Store
+from reader.text import counted
 
 DAY = 86400.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mo|m|h|d|w|y)\s*$")
@@ -116,7 +117,7 @@ class ReindexReport:
 
     def summary_line(self) -> str:
         parts = [
-            f"{self.articles} articles",
+            counted(self.articles, "article"),
             f"{self.fields_changed} with new card fields",
             f"{self.related_changed} with new related articles",
             f"{self.importance_changed} with new importance",

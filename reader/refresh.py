@@ -24,7 +24,7 @@ from reader.ids import article_id, content_hash
 from reader.models import Article, FeedRecord, ParsedFeed, StateChange
 from reader.schedule import is_due, next_due_after_failure, next_due_after_success
 from reader.store import Store
-from reader.text import clean_inline
+from reader.text import clean_inline, counted
 
 COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
 #: Feeds seen before are parsed in this process while the bodies waiting for it add up
@@ -77,9 +77,9 @@ class RefreshReport:
     def summary_line(self) -> str:
         ok = len(self.outcomes) - len(self.failed)
         parts = [
-            f"{ok} feeds ok",
+            f"{counted(ok, 'feed')} ok",
             f"{len(self.failed)} failed",
-            f"{self.new_articles} new articles",
+            f"{counted(self.new_articles, 'new article')}",
         ]
         if self.updated_articles:
             parts.append(f"{self.updated_articles} updated")

@@ -78,6 +78,11 @@ def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
     return pattern.sub(" " if not keep_newlines else "", text)
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """ "1 article", "2 articles" (``plural`` when adding "s" is wrong)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def clean_inline(text: str | None, *, max_length: int | None = None) -> str:
     """One line of safe text: controls gone, whitespace collapsed, NFC, optionally cut."""
     if not text:

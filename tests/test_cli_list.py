@@ -230,3 +230,23 @@ def test_reader_tag_while_refreshes_run_loses_nothing(tmp_path, tmp_path_factory
             assert card["starred"]
         else:
             assert f"t{i}" in card["tags"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (59, "0m"),
+        (3 * 3600, "3h"),
+        (12 * 86400, "12d"),
+        (300 * 86400, "10mo"),
+        (729 * 86400, "24mo"),
+        (10 * 365 * 86400, "10y"),
+    ],
+)
+def test_ages_fit_their_four_columns(seconds, shown):
+    """The list's age column is four wide: an old article said "120mo" (the app said
+    "10y"): both say the same now."""
+    from reader.app.render import age as shown_in_the_app
+    from reader.export import age
+
+    assert age(seconds) == shown == shown_in_the_app(seconds) and len(shown) <= 4

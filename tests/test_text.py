@@ -17,6 +17,7 @@ from reader.text import (
     MAX_HTML_DEPTH,
     clean_block,
     clean_inline,
+    counted,
     html_to_text,
     repair_mojibake,
     strip_controls,
@@ -309,3 +310,13 @@ def test_corpus_mojibake_is_repaired(corpus_dir) -> None:
     texts = [text for _, lang, text in _corpus_texts() if lang in ("fr", "de", "it", "pt")]
     assert texts
     assert not [text for text in texts if "Ã©" in text or "â€™" in text or "Ã¼" in text]
+
+
+def test_counted_says_one_thing_and_several_things() -> None:
+    assert counted(1, "article") == "1 article"
+    assert counted(0, "article") == "0 articles"
+    assert counted(2, "new article") == "2 new articles"
+    assert (
+        counted(1, "entry", "entries") == "1 entry"
+        and counted(3, "entry", "entries") == "3 entries"
+    )

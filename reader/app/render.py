@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reader.app.i18n import Labels
+from reader.export import age
 from reader.models import Article, UserState
 from reader.text import clean_block, clean_inline
 
@@ -35,19 +36,6 @@ def safe(value: object, max_length: int | None = None) -> str:
 def safe_block(value: str | None) -> str:
     """Multi-line feed text (an article body) made safe; newlines kept."""
     return clean_block(value or "")
-
-
-def age(seconds: float) -> str:
-    seconds = max(seconds, 0)
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    if seconds < 86400 * 60:
-        return f"{int(seconds // 86400)}d"
-    if seconds < 86400 * 730:
-        return f"{int(seconds // (86400 * 30))}mo"
-    return f"{int(seconds // (86400 * 365))}y"
 
 
 def stars(count: int) -> Text:
