@@ -350,7 +350,10 @@ def _read_document(
         # these are about encodings feedparser recovered from, not about the content
         if kind in ("CharacterEncodingOverride", "NonXMLContentType"):
             problem = None
-    if not result.get("version") and not entries:
+    # a text that mentions "<rss>" (a README, a Markdown page) is not a feed: a feed
+    # with no entries must at least start as XML does
+    starts_as_xml = body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    if not entries and (not result.get("version") or not starts_as_xml):
         detail = f": {problem}" if problem else ""
         raise ParseError(f"not a feed (no RSS, Atom or RDF found){detail}")
     return feed, entries, problem

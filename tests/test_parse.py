@@ -246,6 +246,7 @@ def test_wrong_declared_charset_still_reads():
         (b"<!DOCTYPE html><html><body>Hi</body></html>", "HTML page"),
         (b"\x00\x01garbage\xff", "not a feed"),
         (b'{"json": true}', "not a feed"),
+        (b"# Notes\n\nEach is one item in a minimal `<rss>` wrapper.\n", "not a feed"),
     ],
 )
 def test_not_feeds_are_errors(body, message):
