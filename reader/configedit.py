@@ -100,7 +100,12 @@ def _array_of_tables(document: tomlkit.TOMLDocument, name: str) -> tomlkit.items
 
 
 def add_view(path: Path, name: str, filter_expression: str, sort: str) -> Config:
-    """Add (or replace) a ``[[view]]``."""
+    """Add (or replace) a ``[[view]]``.
+
+    A new view goes right after the last ``[[view]]`` block's keys, a blank line before
+    it (tomlkit would put it after the comments that follow that block, which are
+    usually about the next section), or at the end of a file that has none.
+    """
     before = _read(path)
     document = tomlkit.parse(before)
     views = _array_of_tables(document, "view")
@@ -108,13 +113,34 @@ def add_view(path: Path, name: str, filter_expression: str, sort: str) -> Config
     table.add("name", name)
     table.add("filter", filter_expression)
     table.add("sort", sort)
-    for index, existing in enumerate(views):
-        if existing.get("name") == name:
-            views[index] = table
-            break
-    else:
-        views.append(table)
-    return _save(path, document, expected=before)
+    for existing in views:
+        if existing.get("name") == name:  # changed in place: its layout and comments stay
+            existing["filter"] = filter_expression
+            existing["sort"] = sort
+            return _save(path, document, expected=before)
+    after = _insert_view(before, "[[view]]\n" + table.as_string())
+    views.append(table)
+    try:
+        placed = after is not None and tomllib.loads(after) == document.unwrap()
+    except tomllib.TOMLDecodeError:
+        placed = False
+    if not placed:  # the file is written some other way: tomlkit's placement
+        return _save(path, document, expected=before)
+    return _write(path, after, expected=before)
+
+
+def _insert_view(text: str, block: str) -> str | None:
+    """``text`` with ``block`` after the last ``[[view]]``'s keys (None: none there)."""
+    lines = _scan(text)
+    headers = [i for i, line in enumerate(lines) if line.kind == "header"]
+    views = [i for i in headers if lines[i].table == "view" and lines[i].array]
+    if not views:
+        return text.rstrip("\n") + "\n\n" + block if text.strip() else None
+    start = views[-1]
+    limit = next((i for i in headers if i > start), len(lines))
+    last = max(i for i in range(start, limit) if lines[i].kind in ("header", "content", "inside"))
+    raw = text.split("\n")
+    return "\n".join([*raw[: last + 1], "", block.rstrip("\n"), *raw[last + 1 :]])
 
 
 # --- the lines of a TOML file ------------------------------------------------------------

@@ -342,3 +342,32 @@ def test_a_symlinked_feeds_toml_stays_a_symlink(tmp_path):
     add_feeds(link, [{"url": "https://new.example/feed"}])
     assert link.is_symlink() and "new.example" in real.read_text()
     assert real.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_saved_view_goes_after_the_last_view_and_keeps_the_files_layout(tmp_path):
+    """`V` in the app: the new [[view]] follows the last one, a blank line between,
+    not after the comment that opens the next section; saving it again changes its
+    keys in place."""
+    from reader.configedit import add_view
+
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        '# Views\n[[view]]\nname = "A"\nfilter = "+unread"\nsort = "worth"\n\n'
+        '# --- the feeds\n\n[[feed]]\nurl = "https://a.example/feed"\n',
+        encoding="utf-8",
+    )
+    add_view(path, "B", "lang:ja", "newest")
+    add_view(path, "C", "stars>=3", "worth")
+    add_view(path, "B", "lang:fr", "newest")
+    assert path.read_text(encoding="utf-8") == (
+        '# Views\n[[view]]\nname = "A"\nfilter = "+unread"\nsort = "worth"\n\n'
+        '[[view]]\nname = "B"\nfilter = "lang:fr"\nsort = "newest"\n\n'
+        '[[view]]\nname = "C"\nfilter = "stars>=3"\nsort = "worth"\n\n'
+        '# --- the feeds\n\n[[feed]]\nurl = "https://a.example/feed"\n'
+    )
+    bare = tmp_path / "bare.toml"
+    bare.write_text('[[feed]]\nurl = "https://a.example/feed"\n', encoding="utf-8")
+    add_view(bare, "Mine", "+unread", "worth")
+    assert bare.read_text(encoding="utf-8").endswith(
+        'url = "https://a.example/feed"\n\n[[view]]\nname = "Mine"\nfilter = "+unread"\nsort = "worth"\n'
+    )
