@@ -367,6 +367,21 @@ async def test_copy_and_open_links(sample):
         assert opened == [article.link]
 
 
+async def test_opening_a_link_without_a_browser_says_so(sample, monkeypatch):
+    """On a server over ssh there is no browser: `o` said nothing and did nothing."""
+    import webbrowser
+
+    asked = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0: asked.append(url) or False)
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        article = current(app)
+        await pilot.press("o")
+        await pilot.pause()
+        assert asked == [article.link]
+        assert [n.message for n in app._notifications] == [app.labels["no_browser"]]
+
+
 async def test_unsafe_links_are_never_opened(sample):
     app = app_for(sample)
     opened = []

@@ -72,6 +72,17 @@ class HalflifeApp(App):
         except Exception as exc:  # a preference is not worth an error dialog
             self.log.warning(f"cannot save preferences: {exc}")
 
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """In a terminal, the system's browser; when there is none (a server over ssh),
+        say so instead of doing nothing."""
+        if self.is_web:
+            super().open_url(url, new_tab=new_tab)
+            return
+        import webbrowser
+
+        if not webbrowser.open(url, new=2 if new_tab else 0):
+            self.notify(self.labels["no_browser"], severity="warning", markup=False)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (ctrl+p) lists every action of the current screen."""
         yield from super().get_system_commands(screen)
