@@ -492,6 +492,23 @@ async def test_r_refreshes_in_a_worker_and_the_list_updates(sample):
         assert "1 new" in screen.refresh_summary
 
 
+async def test_failed_feeds_of_a_refresh_are_one_notice(sample):
+    """Offline, every feed fails: one notice with the first three, not a stack of
+    notices over the card."""
+    from types import SimpleNamespace
+
+    failed = [SimpleNamespace(name=f"Feed {n}", error="connection refused") for n in range(7)]
+    report = SimpleNamespace(outcomes=failed, failed=failed, new_articles=0)
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main_screen(app)._refresh_finished(report)
+        await pilot.pause()
+        (notice,) = app._notifications
+        lines = notice.message.split("\n")
+        assert lines[:3] == [f"Feed {n}: connection refused" for n in range(3)]
+        assert lines[3] == app.labels.f("failed_more", n=4) and len(lines) == 4
+
+
 async def test_hostile_titles_are_shown_literally(sample):
     store, _config = sample
     hostile = "[red]x[/red] \x1b]52;c;SGVsbG8=\x07 \x1b[2J [@click=app.quit]q[/] \x00end"

@@ -784,13 +784,12 @@ class MainScreen(Screen):
             failed=len(report.failed),
             new=report.new_articles,
         )
-        for failed in report.failed[:5]:
-            self.notify(
-                render.safe(f"{failed.name}: {failed.error}"),
-                severity="warning",
-                timeout=6,
-                markup=False,
-            )
+        if report.failed:  # one notice, not one a feed: offline, they would cover the card
+            shown = report.failed[:3]
+            lines = [render.safe(f"{failed.name}: {failed.error}", 160) for failed in shown]
+            if len(report.failed) > len(shown):
+                lines.append(self.labels.f("failed_more", n=len(report.failed) - len(shown)))
+            self.notify("\n".join(lines), severity="warning", timeout=8, markup=False)
         self.update_status()
         self._reload_in_thread()
 
