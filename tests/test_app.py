@@ -629,6 +629,28 @@ async def test_rows_take_a_new_themes_colours(sample):
         assert after == list(rows.render_line(1)) and after != before
 
 
+async def test_side_panel_counts_stay_visible_when_it_has_focus_or_a_new_width(sample):
+    """Counts were fitted to the panel's width at first paint: the focus border took two
+    columns, and the narrow layout's panel (b) was narrower: every count became "…"."""
+
+    def lines(panel) -> list[str]:
+        return ["".join(s.text for s in panel.render_line(y)) for y in range(4)]
+
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        total = len(main_screen(app).library.articles)
+        await pilot.press("tab")
+        await pilot.pause()
+        side = main_screen(app).query_one("#side")
+        assert any(line.rstrip().endswith(str(total)) for line in lines(side)), lines(side)
+    app = app_for(sample)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        side = main_screen(app).query_one("#side")
+        assert any(line.rstrip().endswith(str(total)) for line in lines(side)), lines(side)
+
+
 async def test_theme_is_remembered(sample):
     app = app_for(sample)
     async with app.run_test(size=(120, 40)) as pilot:

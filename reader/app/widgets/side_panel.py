@@ -22,6 +22,10 @@ class SidePanel(KeyedOptionList):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
+    SidePanel:focus {
+        border: none;  /* a focus border would take the columns the counts were fitted to */
+        background-tint: $foreground 5%;
+    }
     """
 
     class Chosen(Message):
@@ -37,6 +41,8 @@ class SidePanel(KeyedOptionList):
         current: str,
     ) -> None:
         """``sections``: (heading, [(kind, value, unread, total)]); keeps the highlight."""
+        self._shown = (sections, labels, current)
+        self._shown_width = self.scrollable_content_region.width
         options: list[Option | None] = []
         highlight = None
         for heading, entries in sections:
@@ -59,6 +65,15 @@ class SidePanel(KeyedOptionList):
         self.add_options([o for o in options if o is not None])
         if highlight is not None:
             self.highlighted = highlight
+
+    def on_resize(self) -> None:
+        # names and counts are fitted to the width: a new width fits them again
+        shown = getattr(self, "_shown", None)
+        if shown is not None and self.scrollable_content_region.width != self._shown_width:
+            sections, labels, _current = shown
+            highlighted = self.highlighted
+            current = self.get_option_at_index(highlighted).id if highlighted is not None else ""
+            self.show(sections, labels, current or shown[2])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
