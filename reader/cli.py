@@ -452,8 +452,8 @@ def list_(
 
     \b
     reader list '+unread stars>=3 @1d' --sort importance
-    reader list lang:ja fresh|ok --limit 20
-    reader list topic:"Open models" --format '{stars}\\t{title}\\t{link}'
+    reader list 'lang:ja fresh|ok' --limit 20
+    reader list 'topic:"Open models"' --format '{stars}\\t{title}\\t{link}'
     reader list --view 'Must read' --jsonl
 
     \b
