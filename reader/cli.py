@@ -794,7 +794,7 @@ def _split_tag_args(args: tuple[str, ...]) -> tuple[list[str], list[str], list[s
             remove.append(normalise_tag(arg[1:]))
         else:
             ids.append(arg)
-    return _ids_from(ids), add, remove
+    return ids, add, remove
 
 
 @main_group.command(context_settings={"ignore_unknown_options": True})
@@ -808,14 +808,19 @@ def tag(obj: Context, args: tuple[str, ...]) -> None:
     """
     from reader.models import StateChange
 
-    ids, add, remove = _split_tag_args(args)
-    if not ids:
+    id_args, add, remove = _split_tag_args(args)
+    if not id_args:
         raise click.UsageError("give at least one article id")
     if not add and not remove:
-        hint = f" ({ids[-1]!r} is taken for an article id: write +{ids[-1]} to add it)"
-        raise click.UsageError("give at least one +tag or -tag" + (hint if len(ids) > 1 else ""))
+        last = id_args[-1]
+        hint = f" ({last!r} is taken for an article id: write +{last} to add it)"
+        hint = hint if len(id_args) > 1 else ""
+        raise click.UsageError("give at least one +tag or -tag" + hint)
     if any(not t for t in add + remove):
         raise click.UsageError("empty tag name")
+    ids = _ids_from(id_args)
+    if not ids:
+        return  # `-` read an empty list (`reader list ... | reader tag - +x`): nothing to do
     store = obj.store(create=False)
     catalog = store.catalog()
     full_ids = [store.resolve(i, catalog) for i in ids]

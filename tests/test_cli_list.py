@@ -119,6 +119,16 @@ def test_plain_output_is_one_stable_article_a_line(reader):
     assert reader("list", "+nothing-has-this-tag").out == ""
 
 
+def test_an_empty_list_piped_to_a_mark_command_marks_nothing(reader):
+    """`reader list ... | reader tag - +weekly` with nothing listed: nothing to do, as
+    for `read -`; no id at all is still a usage error."""
+    for command in (("tag", "-", "+weekly"), ("read", "-"), ("star", "-")):
+        run = reader(*command, input="")
+        assert run.code == 0 and not run.err, (command, run.err)
+    assert reader("tag", "+weekly").code == 2
+    assert not reader("list", "+weekly", "--json").json()
+
+
 def test_marks_by_prefix_and_from_stdin(reader):
     cards = reader("list", "--json").json()
     first, second, third = (c["id"] for c in cards[:3])
