@@ -544,7 +544,8 @@ def _card_lines(data: dict) -> list[tuple[str, str]]:
     if data.get("source_avg_stars") is not None:
         source += f"  (source avg ★ {data['source_avg_stars']})"
     related = data.get("related") or []
-    marks = [m for m, on in (("starred", data.get("starred")), ("read", data.get("read"))) if on]
+    marks = ["starred"] if data.get("starred") else []
+    marks.append("read" if data.get("read") else "unread")  # as `list` says: N
     return [
         ("title", data.get("title") or ""),
         ("source", source),

@@ -165,6 +165,9 @@ def test_cards_show_tags_and_marks(server, tmp_path):
     shown = reader("show", article_id, "--json").json()
     assert shown["tags"] == ["economy"] and shown["read"] and shown["starred"]
     assert shown["text"]
+    assert "marks      starred, read" in reader("show", article_id).out
+    unread = next(c["id"] for c in cards if c["id"] != article_id)
+    assert "marks      unread" in reader("show", unread).out  # `list` says N
     # the marks survive a forced refresh that re-reads every entry
     reader("refresh", "--force")
     again = {c["id"]: c for c in reader("list", "--json").json()}[article_id]
