@@ -12,7 +12,7 @@ import pytest
 from reader.app import make_app
 from reader.app.screens.article import ArticleScreen
 from reader.app.screens.main import MainScreen
-from reader.app.widgets import ArticleList
+from reader.app.widgets import ArticleList, SidePanel
 from reader.models import StateChange
 from reader.store import Store
 from tests.appfixtures import NOW, build_sample_store, copy_sample
@@ -312,6 +312,27 @@ async def test_saved_views_from_the_picker(sample):
         assert screen.view_name == "Japanese"
         ids = [i for r in screen.query_one(ArticleList).rows for i in r.ids]
         assert ids and all(screen.library.articles[i].lang == "ja" for i in ids)
+
+
+async def test_leaving_a_view_brings_back_the_readers_sort(sample):
+    """A view has its own sort; "All articles" from the picker (or a topic from the
+    side panel) kept it instead of the reader's."""
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        own = screen.sort
+        view = next(v for v in screen.config.views if v.sort != own)
+        screen.apply_view(view)
+        assert screen.sort == view.sort
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("enter")  # the first entry: All articles
+        await pilot.pause()
+        assert screen.view_name == "" and screen.sort == own
+        screen.apply_view(view)
+        screen.post_message(SidePanel.Chosen("topic", "Papers"))
+        await pilot.pause()
+        assert screen.sort == own
 
 
 async def test_saving_a_view_writes_feeds_toml(sample):

@@ -64,6 +64,10 @@ class HalflifeApp(App):
         if self.is_mounted and theme != self._prefs.get("theme"):
             self.remember(theme=theme)
 
+    def remembered(self, key: str, default: str) -> str:
+        """A UI choice kept for the next start (``remember``), or ``default``."""
+        return self._prefs.get(key) or default
+
     def remember(self, **values) -> None:
         """Keep UI choices (theme, sort) for the next start."""
         self._prefs.update(values)

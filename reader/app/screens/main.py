@@ -624,9 +624,15 @@ class MainScreen(Screen):
                 self.apply_view(view)
             return
         self.scope = Scope(event.kind, event.value)
-        self.view_name = ""
+        self._leave_view()
         self.rebuild()
         self.query_one(ArticleList).focus()
+
+    def _leave_view(self) -> None:
+        """A saved view brings its own sort; leaving it brings back the reader's."""
+        if self.view_name:
+            self.sort = self.app.remembered("sort", "worth")
+        self.view_name = ""
 
     def apply_view(self, view) -> None:
         self.scope = Scope()
@@ -650,7 +656,8 @@ class MainScreen(Screen):
                 return
             if name == "":
                 self.scope, self.scope_id = Scope(), "all:"
-                self.view_filter, self.search, self.view_name = parse_filter(""), "", ""
+                self.view_filter, self.search = parse_filter(""), ""
+                self._leave_view()
                 self.rebuild()
                 return
             view = next((v for v in self.config.views if v.name == name), None)
