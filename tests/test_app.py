@@ -428,6 +428,19 @@ async def test_help_lists_the_keys(sample):
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_command_palette_names_each_action_once_with_its_key(sample):
+    """Its help line repeated the title ("Copy URL" / "Copy URL (y)"), and quick tags
+    showed as "quick_tag_1"."""
+    app = app_for(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert commands["Copy URL"] == "y" and commands["Search"] == "/"
+        tag = app.config.ui.quick_tags[0]
+        assert commands[f"{app.labels.action('quick_tag')} 1: {tag}"] == "1"
+        assert not [title for title in commands if "_" in title or title == "palette"]
+
+
 async def test_command_palette_lists_actions(sample):
     app = app_for(sample)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -99,11 +99,17 @@ class HalflifeApp(App):
             action = binding.action
             name = binding.id if binding.id in DEFAULT_KEYS else action
             title = self.labels.action(name) if name in DEFAULT_KEYS else binding.description
-            if not title:
-                continue
+            if (binding.id or "").startswith("quick_tag_"):
+                number = int(binding.id.rsplit("_", 1)[1])
+                tags = self.config.ui.quick_tags
+                if number > len(tags):
+                    continue  # no tag on that key
+                title = f"{self.labels.action('quick_tag')} {number}: {tags[number - 1]}"
+            if not title or title == action or action == "command_palette":
+                continue  # no name to show (an id), or the palette itself
             yield SystemCommand(
                 title,
-                f"{binding.description} ({key})",
+                binding.key_display or key,  # the title is the command; the help its key
                 lambda action=action, node=active.node: self.run_action(action, node),
             )
 
