@@ -250,6 +250,30 @@ _ACTIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# The footer's words for the actions it shows, where the key help's are too long for
+# an 80-column footer ("Tag (+add -remove)"): the help screen and the palette keep those.
+_FOOTER: dict[str, dict[str, str]] = {
+    "en": {
+        "open": "Open",
+        "tag": "Tag",
+        "toggle_read": "Read",
+        "toggle_star": "Star",
+        "refresh": "Refresh",
+        "open_link": "Browser",
+        "copy_link": "Copy",
+        "back": "Back",
+        "open_related": "Related",
+        "help": "Keys",
+    },
+    "ja": {
+        "open": "開く",
+        "tag": "タグ",
+        "toggle_read": "既読",
+        "refresh": "更新",
+        "open_link": "ブラウザ",
+    },
+}
+
 _SORTS = {
     "en": {
         "worth": "worth reading now",
@@ -283,6 +307,10 @@ class Labels:
 
     def action(self, action: str) -> str:
         return _ACTIONS[self.language].get(action) or _ACTIONS["en"].get(action, action)
+
+    def footer(self, action: str) -> str:
+        """The action's word in the footer: short where the key help's is long."""
+        return _FOOTER[self.language].get(action) or self.action(action)
 
     def sort(self, sort: str) -> str:
         return _SORTS[self.language].get(sort, sort)

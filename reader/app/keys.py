@@ -80,7 +80,7 @@ def localized(screen_class: type, labels) -> type:
     translated = []
     for item in screen_class.BINDINGS:
         if isinstance(item, Binding) and item.id:
-            description = labels.action(item.id.split(".")[-1])
+            description = labels.footer(item.id.split(".")[-1])
             translated.append(replace(item, description=description))
         else:
             translated.append(item)

@@ -46,6 +46,10 @@ class ArticleScreen(Screen):
             yield KeyedOptionList(id="article-related")
         yield Footer()
 
+    def on_resize(self, event) -> None:
+        # as on the main screen: narrow, the footer's room goes to the actions
+        self.query_one(Footer).show_command_palette = event.size.width >= 100
+
     def on_mount(self) -> None:
         self.show()
         self.query_one("#article-scroll").focus()

@@ -158,6 +158,8 @@ class MainScreen(Screen):
         self.set_class(width >= WIDE, "-wide")
         self.set_class(MEDIUM <= width < WIDE, "-medium")
         self.set_class(width < MEDIUM, "-narrow")
+        # ctrl+p is in the key help: narrow, its footer room goes to the actions
+        self.query_one(Footer).show_command_palette = width >= MEDIUM
 
     def _tick(self) -> None:
         self._now = self.app.clock()
