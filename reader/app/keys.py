@@ -63,6 +63,17 @@ def binding(action: str, description: str, *, show: bool | None = None) -> Bindi
     )
 
 
+#: Moving in a list: the article list, the side panel and the related articles share them.
+LIST_BINDINGS = [
+    binding("cursor_down", "Down"),
+    binding("cursor_up", "Up"),
+    binding("first", "First"),
+    binding("last", "Last"),
+    binding("page_down", "Page down"),
+    binding("page_up", "Page up"),
+]
+
+
 def keys_for(action: str, keymap: dict[str, str]) -> str:
     """The keys an action has now, for the help screen ("j, down")."""
     keys = keymap.get(action, DEFAULT_KEYS.get(action, ""))

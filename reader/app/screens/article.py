@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.app import render
 from reader.app.keys import binding
+from reader.app.widgets.footer import AppFooter
 from reader.app.widgets.option_list import KeyedOptionList
 from reader.models import StateChange
 
@@ -44,11 +45,7 @@ class ArticleScreen(Screen):
             yield Static(id="article-card")
             yield Static(id="article-body")
             yield KeyedOptionList(id="article-related")
-        yield Footer()
-
-    def on_resize(self, event) -> None:
-        # as on the main screen: narrow, the footer's room goes to the actions
-        self.query_one(Footer).show_command_palette = event.size.width >= 100
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.show()

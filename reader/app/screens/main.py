@@ -17,11 +17,12 @@ from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from reader.app import render
 from reader.app.keys import binding, localized
 from reader.app.widgets import ArticleList, ListRow, SidePanel
+from reader.app.widgets.footer import AppFooter
 from reader.halflife import freshness
 from reader.library import Scope
 from reader.models import StateChange, UserState
@@ -136,7 +137,7 @@ class MainScreen(Screen):
         yield Static(id="prompt-label")
         yield Input(id="prompt", select_on_focus=False)
         yield Static(id="prompt-error")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._now = self.app.clock()
@@ -158,8 +159,6 @@ class MainScreen(Screen):
         self.set_class(width >= WIDE, "-wide")
         self.set_class(MEDIUM <= width < WIDE, "-medium")
         self.set_class(width < MEDIUM, "-narrow")
-        # ctrl+p is in the key help: narrow, its footer room goes to the actions
-        self.query_one(Footer).show_command_palette = width >= MEDIUM
 
     def _tick(self) -> None:
         self._now = self.app.clock()

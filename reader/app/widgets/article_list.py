@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reader.app.keys import binding
+from reader.app.keys import LIST_BINDINGS, binding
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +39,7 @@ RowRenderer = Callable[[ListRow, int, bool], Text]
 class ArticleList(ScrollView, can_focus=True):
     """Rows of articles; ``cursor`` is the highlighted row."""
 
-    BINDINGS = [
-        binding("cursor_down", "Down"),
-        binding("cursor_up", "Up"),
-        binding("first", "First"),
-        binding("last", "Last"),
-        binding("page_down", "Page down"),
-        binding("page_up", "Page up"),
-        binding("open", "Open", show=True),
-    ]
+    BINDINGS = [*LIST_BINDINGS, binding("open", "Open", show=True)]
 
     COMPONENT_CLASSES = {"article-list--cursor"}
 

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
-from reader.app.keys import binding
+from reader.app.keys import LIST_BINDINGS
 
 
 class KeyedOptionList(OptionList):
-    """OptionList with the list keys of the article list (``j``/``k``, ``g``/``G``...,
+    """OptionList with the article list's list keys (``j``/``k``, ``g``/``G``...,
     rebound by ``[keys]`` like them): Textual's own binds only arrows and Home/End."""
 
-    BINDINGS = [
-        binding("cursor_down", "Down", show=False),
-        binding("cursor_up", "Up", show=False),
-        binding("first", "First", show=False),
-        binding("last", "Last", show=False),
-        binding("page_down", "Page down", show=False),
-        binding("page_up", "Page up", show=False),
-    ]
+    BINDINGS = LIST_BINDINGS
