@@ -196,12 +196,6 @@ def _newest(entries: list[ParsedEntry], limit: int) -> list[ParsedEntry]:
     return [entries[i] for i in keep]
 
 
-def fix_mojibake(text: str) -> str:
-    """Undo double-encoded UTF-8 that publishers send (Le Figaro's "CinÃ©ma"), before
-    the markup is read (a sequence may span what becomes two text nodes)."""
-    return repair_mojibake(text) if text else text
-
-
 def _timestamp(struct) -> float | None:
     if not struct:
         return None
@@ -212,7 +206,9 @@ def _timestamp(struct) -> float | None:
 
 
 def _text_of(detail_value: str, detail_type: str | None) -> str:
-    detail_value = fix_mojibake(detail_value)
+    # double-encoded UTF-8 from publishers (Le Figaro's "CinÃ©ma") is undone before the
+    # markup is read: a sequence may span what becomes two text nodes
+    detail_value = repair_mojibake(detail_value)
     if detail_type in _HTML_TYPES or detail_type is None:
         return html_to_text(detail_value)
     return clean_block(detail_value)
@@ -220,7 +216,7 @@ def _text_of(detail_value: str, detail_type: str | None) -> str:
 
 def _title(entry) -> str:
     detail = entry.get("title_detail") or {}
-    value = fix_mojibake((entry.get("title") or "")[:MAX_RAW_TITLE])
+    value = repair_mojibake((entry.get("title") or "")[:MAX_RAW_TITLE])
     if detail.get("type") in _HTML_TYPES:
         return html_to_inline(value, max_length=MAX_TITLE)
     return clean_inline(value, max_length=MAX_TITLE)
@@ -452,7 +448,7 @@ def parse_feed(
         ttl_minutes = min(ttl_minutes, MAX_TTL_MINUTES)
     return ParsedFeed(
         title=html_to_inline(
-            fix_mojibake((feed.get("title") or "")[:MAX_RAW_TITLE]), max_length=200
+            repair_mojibake((feed.get("title") or "")[:MAX_RAW_TITLE]), max_length=200
         ),
         link=_safe_link(feed.get("link") or "", url),
         lang=feed_lang,

@@ -276,7 +276,7 @@ def repair_mojibake(text: str) -> str:
         if covered < 0.5 * high:
             return text
     scripts: set[str] = set()
-    ambiguous: list[str] = []
+    ambiguous: list[tuple[str, str]] = []  # (sequence, what it decodes to)
 
     def repair(match: re.Match[str]) -> str:
         sequence = match.group()
@@ -284,14 +284,13 @@ def repair_mojibake(text: str) -> str:
         if decoded is None:
             return sequence
         if decoded > "\u00ff" and _AMBIGUOUS_TAIL.issuperset(sequence[1:]):
-            ambiguous.append(sequence)
+            ambiguous.append((sequence, decoded))
             return sequence
         scripts.add(_script(decoded))
         return decoded
 
     text = _MOJIBAKE.sub(repair, text)
-    for sequence in ambiguous:
-        decoded = _decode_sequence(sequence) or sequence
+    for sequence, decoded in ambiguous:
         if _script(decoded) in scripts:
             text = text.replace(sequence, decoded)
     if not scripts:
