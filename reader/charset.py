@@ -1,4 +1,6 @@
-"""The character encoding of a document that does not say, or says it wrong.
+"""The character encoding of a document that does not say, or says it wrong; and
+UTF-16/32 documents made UTF-8 (:func:`wide_to_utf8`), so the parsers, and the removal
+of a DOCTYPE before them, only ever see UTF-8.
 
 A declared encoding (the HTTP ``charset``, the XML declaration) that reads the bytes is
 trusted, and so is UTF-8 when it reads them: feedparser then decodes the document as
@@ -114,13 +116,32 @@ def _detect(body: bytes) -> str | None:
     return None if encoding in _AS_WINDOWS_1252 else encoding
 
 
+# UTF-16/32 documents, known by their BOM or by how "<?" or "<" is spelled in them.
+_WIDE_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+
+
+def wide_to_utf8(body: bytes) -> bytes | None:
+    """A UTF-16/32 document as UTF-8 (declaration changed to match), else None."""
+    for mark, codec in _WIDE_ENCODINGS:
+        if body.startswith(mark):
+            text = body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
+            return XML_DECLARATION.sub(rb"\1\2utf-8\2", text, count=1)
+    return None
+
+
 def undeclared_to_utf8(body: bytes, headers: dict[str, str]) -> bytes | None:
     """The document re-encoded as UTF-8 and declared so, when neither a declared
-    encoding nor UTF-8 reads it; None when one does (feedparser decodes it as before).
-
-    Remove the charset from ``headers``' Content-Type when the bytes change, as it
-    would contradict them.
-    """
+    encoding (``headers``' charset, the XML declaration) nor UTF-8 reads it; None when
+    one does (feedparser decodes it as before)."""
     if body.isascii() or any(_reads(body, name) for name in declared_encodings(body, headers)):
         return None
     if _reads(body, "utf-8"):
@@ -134,8 +155,6 @@ def undeclared_to_utf8(body: bytes, headers: dict[str, str]) -> bytes | None:
         text = _XML_DECLARATION_END.sub(rb'\1 encoding="utf-8"\2', text, count=1)
     else:
         text = b'<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()
-    if "content-type" in headers:
-        headers["content-type"] = CHARSET_PARAM.sub("", headers["content-type"])
     return text
 
 

@@ -82,28 +82,6 @@ def prepare(body: bytes) -> bytes:
     return body
 
 
-# UTF-16/32 documents, known by their BOM or by how "<?" or "<" is spelled in them.
-_WIDE_ENCODINGS = (
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\xfe\xff", "utf-16-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\x00\x00\x00<", "utf-32-be"),
-    (b"<\x00\x00\x00", "utf-32-le"),
-    (b"\x00<\x00?", "utf-16-be"),
-    (b"<\x00?\x00", "utf-16-le"),
-)
-
-
-def _wide_to_utf8(body: bytes) -> bytes | None:
-    """A UTF-16/32 document as UTF-8 (declaration changed to match), else None."""
-    for mark, codec in _WIDE_ENCODINGS:
-        if body.startswith(mark):
-            text = body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
-            return charset.XML_DECLARATION.sub(rb"\1\2utf-8\2", text, count=1)
-    return None
-
-
 # Everything before the root element that may precede a DOCTYPE.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 _DOCTYPE_TOKEN = re.compile(rb"\"[^\"]*\"|'[^']*'|<!--.*?-->|[\[\]>]", re.S)
@@ -366,11 +344,9 @@ def parse_feed(
         raise ParseError("empty response: no feed in it")
     body = prepare(body)
     headers = dict(headers or {})
-    utf8 = _wide_to_utf8(body)
+    utf8 = charset.wide_to_utf8(body)
     if utf8 is not None:
         body = utf8
-        if "content-type" in headers:  # its charset would contradict the new bytes
-            headers["content-type"] = charset.CHARSET_PARAM.sub("", headers["content-type"])
     head = body[:4096]
     content_type = headers.get("content-type", "").lower()
     if _HTML_START.match(head) or (
@@ -379,6 +355,9 @@ def parse_feed(
         raise ParseError("not a feed: the server sent an HTML page")
     if utf8 is None and (utf8 := charset.undeclared_to_utf8(body, headers)) is not None:
         body = utf8
+    if utf8 is not None and "content-type" in headers:
+        # re-encoded: the charset the server named would contradict the new bytes
+        headers["content-type"] = charset.CHARSET_PARAM.sub("", headers["content-type"])
     body = fix_references(strip_doctype(body))
     body, total_entries = limit_entries(body)
     headers.setdefault("content-location", url)
