@@ -28,6 +28,10 @@ class SidePanel(KeyedOptionList):
     }
     """
 
+    #: what :meth:`show` was last given, and the width it fitted the rows to
+    _shown: tuple | None = None
+    _shown_width = 0
+
     class Chosen(Message):
         def __init__(self, kind: str, value: str) -> None:
             super().__init__()
@@ -68,12 +72,12 @@ class SidePanel(KeyedOptionList):
 
     def on_resize(self) -> None:
         # names and counts are fitted to the width: a new width fits them again
-        shown = getattr(self, "_shown", None)
-        if shown is not None and self.scrollable_content_region.width != self._shown_width:
-            sections, labels, _current = shown
-            highlighted = self.highlighted
-            current = self.get_option_at_index(highlighted).id if highlighted is not None else ""
-            self.show(sections, labels, current or shown[2])
+        if self._shown is None or self.scrollable_content_region.width == self._shown_width:
+            return
+        sections, labels, current = self._shown
+        if self.highlighted is not None:  # where the reader has moved to meanwhile
+            current = self.get_option_at_index(self.highlighted).id or current
+        self.show(sections, labels, current)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
