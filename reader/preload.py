@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import contextlib
 
+import sentencex  # noqa: F401  # the summariser's sentence splitter, imported on first use
+
 import reader.enrich
 import reader.feedxml  # lxml and feedparser: the fast path and its fallback
 import reader.parse
-import reader.refresh  # noqa: F401  # parse_job, the jobs' entry point, and what it imports
+import reader.refresh  # parse_job, the jobs' entry point, and what it imports
+import reader.summarise  # noqa: F401  # and reader.boilerplate: enrichment imports them late
 from reader.language import warm_up
 
 with contextlib.suppress(Exception):
