@@ -197,8 +197,14 @@ _AS_BYTE = {ch: 0x80 + i for i, ch in enumerate(_CP1252_HIGH)}
 _AS_BYTE.update({chr(b): b for b in range(0x80, 0x100)})
 _CONT = "[" + re.escape(_CP1252_HIGH) + "\u0080-\u00bf]"
 _HIGH_LATIN = re.compile("[" + re.escape(_CP1252_HIGH) + "\u0080-\u00ff]")
+#: A lead "byte" then as many continuations as it announces. Written as one character
+#: class first (the lead's range then picked by a lookbehind), not as three
+#: alternatives: re then skips to candidate characters instead of trying each
+#: alternative at every position, 8x faster on text without mojibake (most of it).
 _MOJIBAKE = re.compile(
-    f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}"
+    "[\u00c2-\u00f4](?:"
+    f"(?<=[\u00c2-\u00df]){_CONT}|(?<=[\u00e0-\u00ef]){_CONT}{{2}}|(?<=[\u00f0-\u00f4]){_CONT}{{3}}"
+    ")"
 )
 #: What follows a letter in correct French ("arrivé »"): see repair_mojibake.
 _AMBIGUOUS_TAIL = frozenset("\u00a0\u00ab\u00bb")
