@@ -126,6 +126,19 @@ _SCRIPT_BOUND = re.compile(
 CJK_WEIGHT = 3
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 
+
+def _without_urls(text: str) -> str:
+    """Links and e-mail addresses out of a sample (their letters are no language).
+
+    Most samples have neither, and the e-mail alternative is slow to rule out (each
+    word is read to its end and back looking for "@"): texts without the literal parts
+    any match needs are returned as they are: 0.072 -> 0.010 s over the corpus's samples.
+    """
+    if "@" not in text and "://" not in text and "www." not in text.lower():
+        return text
+    return _URL.sub(" ", text)
+
+
 # --- double-encoded UTF-8 -------------------------------------------------------------
 # UTF-8 bytes read as windows-1252 (or Latin-1): each multi-byte sequence became a lead
 # character in U+00C2-U+00F4 followed by "continuation" characters, those that
@@ -457,7 +470,7 @@ def _ranker() -> _Ranker | None:
 
 def _sample(title: str, text: str) -> str:
     sample = f"{title}\n{text[:SAMPLE_CHARS]}" if title else text[:SAMPLE_CHARS]
-    return repair_mojibake(_URL.sub(" ", sample))
+    return repair_mojibake(_without_urls(sample))
 
 
 def _letters(sample: str) -> int:
@@ -561,5 +574,5 @@ def detect_feed_language(
         size += len(part) + 1
         if size >= FEED_SAMPLE_CHARS:
             break
-    sample = repair_mojibake(_URL.sub(" ", "\n".join(parts)[:FEED_SAMPLE_CHARS]))
+    sample = repair_mojibake(_without_urls("\n".join(parts)[:FEED_SAMPLE_CHARS]))
     return _decide(sample, normalise_code(prior), languages)

@@ -105,6 +105,21 @@ def test_short_text_falls_back_to_the_prior():
     assert detect_language("", title="IMG_0663.JPG", prior="en") == "en"
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "HTTPS://the-latest-breaking-news-headlines-and-weather-reports.com/world/the-news-today",
+        "WWW.the-latest-breaking-news-headlines-and-weather-reports.com/world/the-news-today-now",
+        "the-latest-breaking-news-headlines-and-weather-reports@world-news-today-with-everything.com",
+    ],
+)
+def test_links_and_addresses_are_not_read_as_language(link):
+    # English-looking letters in a link (any case) or an address outweigh a short German
+    # sentence unless they are taken out of the sample
+    text = f"Die Regierung hat heute neue Regeln beschlossen. {link}"
+    assert detect_language(text, title="", prior=None) == "de"
+
+
 def test_prior_settles_an_ambiguous_title():
     # flat probabilities over Germanic languages: the declared language decides
     assert detect_language("", title="Food for fungi", prior="en") == "en"
