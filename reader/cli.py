@@ -204,19 +204,25 @@ def refresh(obj: Context, feeds: tuple[str, ...], force: bool, quiet: bool) -> N
     With [store] keep_days set, articles older than that are pruned at the end, as by
     `reader prune` (never tagged or starred ones).
     """
-    from reader.refresh import refresh as run_refresh
-
     config = obj.config()
     if not config.feeds:
         raise ConfigError(f"{config.path}: no [[feed]] tables: nothing to refresh")
+    store = obj.store()
     if feeds:
         known = {f.name for f in config.feeds if f.name} | {f.url for f in config.feeds}
-        records = obj.store().feed_records()
-        known |= {r.name for r in records.values() if r.name}
+        known |= {r.name for r in store.feed_records().values() if r.name}
         unknown = [name for name in feeds if name not in known]
         if unknown:
             raise ConfigError(f"--feed {unknown[0]!r}: no such feed in {config.path}")
-    store = obj.store()
+    else:
+        from reader import pool
+
+        if pool.needs_pool_now(config, config.feeds, store.feed_records()):
+            # a first refresh: the parse workers' forkserver loads the parser and the
+            # language model while this process imports the rest and starts fetching
+            pool.start_forkserver()
+    from reader.refresh import refresh as run_refresh
+
     printer = _RefreshPrinter(quiet=quiet)
     with printer:
         report = run_refresh(
@@ -579,8 +585,8 @@ def _card_lines(data: dict) -> list[tuple[str, str]]:
 @click.pass_obj
 def feeds(obj: Context, as_json: bool) -> None:
     """Each feed's status: last success, last error, articles."""
+    from reader.config import feed_display_name
     from reader.models import iso
-    from reader.refresh import feed_display_name
     from reader.text import clean_inline
 
     config = obj.config(required=False)
@@ -675,8 +681,8 @@ def export(
             raise click.UsageError(
                 "FILTER, --sort and --limit choose articles: use them with --format json or md"
             )
+        from reader.config import feed_display_name
         from reader.opml import ExportFeed, write_opml
-        from reader.refresh import feed_display_name
 
         config = obj.config()
         records = obj.store().feed_records() if obj.store_path().is_dir() else {}
@@ -1061,7 +1067,7 @@ def _confirm(question: str, yes: bool, *, what: str) -> bool:
 
 def _find_feed(obj: Context, name: str):
     """The configured feed called ``name`` (its name, URL, or the title it is shown by)."""
-    from reader.refresh import feed_display_name
+    from reader.config import feed_display_name
 
     config = obj.config()
     records = {}
@@ -1195,10 +1201,11 @@ def reindex(obj: Context) -> None:
     touched. A progress bar on a terminal; refreshes may run meanwhile.
     """
     from reader.maintenance import reindex as run_reindex
+    from reader.pool import parse_workers
 
     config = obj.config(required=False)
     store = obj.store(create=False)
-    workers = config.fetch.parse_workers or (os.cpu_count() or 1)
+    workers = parse_workers(config)
     progress = None
     tasks: dict[str, object] = {}
     if sys.stdout.isatty():

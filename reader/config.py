@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from reader.errors import ConfigError
 from reader.halflife import HalfLifeHours
-from reader.models import ARTICLE_TYPES
+from reader.models import ARTICLE_TYPES, FeedRecord
 from reader.score import ImportanceSettings
 from reader.topics import TopicRule
 
@@ -101,6 +101,19 @@ class FeedConfig:
     def key(self) -> str:
         """The feed's identity in the store: its URL as written in feeds.toml."""
         return self.url
+
+
+def feed_display_name(feed: FeedConfig, record: FeedRecord | None) -> str:
+    """How a feed is named to the reader: its name in feeds.toml, else the title it gave
+    itself when last read, else its host and path (a file's name)."""
+    if feed.name:
+        return feed.name
+    if record is not None and record.title:
+        return record.title
+    parts = urlsplit(feed.url)
+    if parts.scheme == "file":
+        return parts.path.rsplit("/", 1)[-1] or feed.url
+    return f"{parts.hostname or ''}{parts.path}".rstrip("/") or feed.url
 
 
 @dataclass(frozen=True)

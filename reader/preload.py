@@ -24,7 +24,7 @@ import sentencex  # noqa: F401  # the summariser's sentence splitter, imported o
 import reader.enrich
 import reader.feedxml  # lxml and feedparser: the fast path and its fallback
 import reader.parse
-import reader.refresh  # parse_job, the jobs' entry point, and what it imports
+import reader.parsejob  # parse_job, the jobs' entry point, and what it imports
 import reader.summarise  # noqa: F401  # and reader.boilerplate: enrichment imports them late
 from reader.language import warm_up
 

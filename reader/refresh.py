@@ -12,16 +12,14 @@ import asyncio
 import heapq
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from reader.config import Config, FeedConfig
-from reader.enrich import FeedContext
-from reader.errors import ParseError
+from reader.config import Config, FeedConfig, feed_display_name
 from reader.fetch import FetchRequest, FetchResult
-from reader.ids import article_id, content_hash
-from reader.models import Article, FeedRecord, ParsedFeed, StateChange
+from reader.models import Article, FeedRecord, StateChange
+from reader.parsejob import FeedMeta, ParseResult, parse_job
+from reader.pool import CONTEXT, make_pool, needs_pool_now, parse_workers, start_processes
 from reader.schedule import is_due, next_due_after_failure, next_due_after_success
 from reader.store import Store
 from reader.text import clean_inline, counted
@@ -32,8 +30,6 @@ COMMIT_EVERY = 2.0  # seconds between store writes while a refresh is running
 #: processes (a forkserver that imports the parser and loads the language model, then
 #: the workers: ~0.45 s of CPU with the model cache, ~0.9 s without; see reader.preload).
 INLINE_MAX_BYTES = 256 * 1024
-#: This many feeds never read before start the parse pool as the refresh starts.
-PRESTART_NEW_FEEDS = 4
 DAY = 86400.0
 
 
@@ -88,142 +84,6 @@ class RefreshReport:
         return ", ".join(parts) + f" in {self.elapsed:.1f} s"
 
 
-# --- parse jobs (run in worker processes) ---------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FeedMeta:
-    """What a parsed feed says about itself (its entries travel as articles)."""
-
-    title: str
-    link: str
-    lang: str | None
-    ttl_minutes: int | None
-    entries: int
-    warning: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    meta: FeedMeta | None
-    articles: tuple[tuple[Article, str], ...] = ()  # new or changed: (article, body)
-    error: str | None = None
-
-
-def parse_job(
-    body: bytes,
-    url: str,
-    headers: dict[str, str],
-    feed: FeedConfig,
-    name: str | None,
-    known: dict[str, str],
-    config: Config,
-    collected: float,
-) -> _Parsed:
-    """Worker entry point: parse, then enrich the entries that are new or changed.
-
-    Plain data in and out (feedparser's objects don't pickle). ``known`` maps the
-    feed's stored article ids to their content hashes: unchanged entries cost no
-    enrichment. Never raises: whatever goes wrong costs this feed, not the refresh.
-    """
-    from reader.parse import parse_feed
-
-    try:
-        parsed = parse_feed(body, url, headers)
-    except ParseError as exc:
-        return _Parsed(meta=None, error=str(exc))
-    except Exception as exc:  # a parser bug must cost one feed, not the refresh
-        return _Parsed(meta=None, error=f"parser crashed: {type(exc).__name__}: {exc}")
-    try:
-        return _enrich_feed(parsed, feed, name, known, config, collected)
-    except Exception as exc:
-        return _Parsed(meta=None, error=f"enrichment crashed: {type(exc).__name__}: {exc}")
-
-
-def _storable(article: Article, body: str) -> None:
-    """Raise if the store could not write this article (checked here, in the worker:
-    in the store write it would fail every feed of the batch)."""
-    import orjson
-
-    from reader.store import article_to_doc
-
-    orjson.dumps(article_to_doc(article))
-    orjson.dumps(body)
-
-
-def _enrich_feed(
-    parsed: ParsedFeed,
-    feed: FeedConfig,
-    name: str | None,
-    known: dict[str, str],
-    config: Config,
-    collected: float,
-) -> _Parsed:
-    from reader.enrich import enrich_entries
-
-    display = feed.name or parsed.title or name or feed_display_name(feed, None)
-    lang_hint = feed.lang or parsed.lang
-    if lang_hint is None and parsed.entries:
-        from reader.language import detect_feed_language
-
-        # a feed that declares no language gets one detection over all its items, as
-        # the prior for each item's own detection (short titles decide poorly alone)
-        lang_hint = (
-            detect_feed_language(
-                [(e.title, e.text) for e in parsed.entries], languages=config.languages or None
-            )
-            or None
-        )
-    context = FeedContext(
-        feed=feed,
-        name=display,
-        source=feed.name or parsed.title or display,
-        lang_hint=lang_hint,
-    )
-    changed = [
-        entry
-        for entry in parsed.entries
-        if known.get(article_id(feed.key, entry.key)) != content_hash(entry)
-    ]
-    articles = []
-    tried = len(changed)
-    failures: list[str] = []
-    for result in enrich_entries(changed, context, config, collected):
-        try:
-            if isinstance(result, Exception):
-                raise result
-            _storable(*result)
-        except Exception as exc:  # one odd entry must not cost the feed
-            failures.append(f"{type(exc).__name__}: {exc}")
-            continue
-        articles.append(result)
-    warning = parsed.warning
-    if failures:
-        if len(failures) == tried:  # every entry: a bug, not an odd entry
-            return _Parsed(meta=None, error=f"enrichment crashed: {failures[0]}")
-        skipped = f"{len(failures)} of {tried} entries skipped ({failures[0]})"
-        warning = f"{warning}; {skipped}" if warning else skipped
-    meta = FeedMeta(
-        title=parsed.title,
-        link=parsed.link,
-        lang=parsed.lang,
-        ttl_minutes=parsed.ttl_minutes,
-        entries=len(parsed.entries),
-        warning=warning,
-    )
-    return _Parsed(meta=meta, articles=tuple(articles))
-
-
-def _ready() -> None:
-    """A job that does nothing: submitting it starts a worker process."""
-
-
-def _warm() -> None:
-    """Each worker's initializer: what the forkserver preloads (a no-op there, already
-    imported), so that pools of other start methods are prepared the same way."""
-    import reader.preload  # noqa: F401
-
-
 # --- the pieces of a refresh ----------------------------------------------------------
 
 
@@ -246,17 +106,6 @@ def _error_line(message: str | None) -> str | None:
     if message is None:
         return None
     return clean_inline(message, max_length=MAX_ERROR) or "unknown error"
-
-
-def feed_display_name(feed: FeedConfig, record: FeedRecord | None) -> str:
-    if feed.name:
-        return feed.name
-    if record is not None and record.title:
-        return record.title
-    parts = urlsplit(feed.url)
-    if parts.scheme == "file":
-        return parts.path.rsplit("/", 1)[-1] or feed.url
-    return f"{parts.hostname or ''}{parts.path}".rstrip("/") or feed.url
 
 
 def plan(
@@ -577,29 +426,6 @@ class _LargestFirst:
         self.free += 1
 
 
-def _start_processes(pool: Executor, workers: int) -> None:
-    """Start the pool's processes (a job each makes it start one)."""
-    for _ in range(workers):
-        pool.submit(_ready)
-
-
-def _make_pool(workers: int, context: str) -> Executor:
-    import multiprocessing
-
-    ctx = multiprocessing.get_context(context)
-    if context == "forkserver":
-        ctx.set_forkserver_preload(["reader.preload"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
-
-
-def _workers(config: Config) -> int:
-    import os
-
-    if config.fetch.parse_workers > 0:
-        return config.fetch.parse_workers
-    return max(os.cpu_count() or 1, 1)
-
-
 def refresh(
     store: Store,
     config: Config,
@@ -608,7 +434,7 @@ def refresh(
     only: list[str] | None = None,
     on_outcome: Callable[[FeedOutcome], None] | None = None,
     on_start: Callable[[int], None] | None = None,
-    pool_context: str = "forkserver",
+    pool_context: str = CONTEXT,
     now: Callable[[], float] = time.time,
 ) -> RefreshReport:
     """Refresh the due feeds (all with ``force``), store what is new, report per feed."""
@@ -640,7 +466,7 @@ async def _refresh_async(
 
     loop = asyncio.get_running_loop()
     settings = config.fetch
-    workers = _workers(config)
+    workers = parse_workers(config)
     pool: Executor | None = None
     pool_started: asyncio.Future | None = None  # done when the pool's processes are up
     inline = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
@@ -660,11 +486,11 @@ async def _refresh_async(
         held up every fetch. Not with "fork": forking from a thread while another holds
         a lock can leave the child waiting on that lock forever."""
         nonlocal pool, pool_started
-        pool = _make_pool(workers, pool_context)
+        pool = make_pool(workers, pool_context)
         if pool_context == "forkserver":
-            pool_started = loop.run_in_executor(None, _start_processes, pool, workers)
+            pool_started = loop.run_in_executor(None, start_processes, pool, workers)
         else:
-            _start_processes(pool, workers)
+            start_processes(pool, workers)
             pool_started = None
 
     def executor(feed: FeedConfig, body: bytes) -> tuple[Executor, asyncio.Future | None]:
@@ -741,9 +567,9 @@ async def _refresh_async(
             if pool is used:
                 pool = None
                 used.shutdown(wait=False, cancel_futures=True)
-            job = _Parsed(meta=None, error="the parser process died (out of memory?)")
+            job = ParseResult(meta=None, error="the parser process died (out of memory?)")
         except Exception as exc:  # never raised by parse_job itself: pickling, the pool...
-            job = _Parsed(meta=None, error=f"parser failed: {type(exc).__name__}: {exc}")
+            job = ParseResult(meta=None, error=f"parser failed: {type(exc).__name__}: {exc}")
         finally:
             if used is inline:
                 inline_bytes -= len(result.body)
@@ -758,7 +584,7 @@ async def _refresh_async(
         )
         await maybe_commit()
 
-    if workers > 1 and sum(records.get(f.key) is None for f in due) >= PRESTART_NEW_FEEDS:
+    if needs_pool_now(config, due, records):
         # feeds never read before will need the pool (a first refresh, a new OPML):
         # start its processes now, so that they load their models while the first
         # bodies are being fetched

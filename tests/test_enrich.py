@@ -17,7 +17,7 @@ import reader.summarise
 from reader.config import FeedConfig, parse_config
 from reader.enrich import FeedContext, enrich_entries
 from reader.parse import parse_feed
-from reader.refresh import parse_job
+from reader.parsejob import parse_job
 from tests.hostile import rss, rss_item
 
 NOW = time.time()

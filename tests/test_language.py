@@ -283,9 +283,9 @@ def test_refresh_workers_start_with_the_model_loaded():
     forked with it instead of each loading it on its first article."""
     # in a process of its own: a forkserver that this one already runs keeps its preload
     code = (
-        "from reader.refresh import _make_pool\n"
+        "from reader.pool import make_pool\n"
         "if __name__ == '__main__':\n"
-        "    pool = _make_pool(2, 'forkserver')\n"
+        "    pool = make_pool(2, 'forkserver')\n"
         "    probe = \"__import__('reader.language').language._identifier is not None\"\n"
         "    assert pool.submit(eval, probe).result(timeout=120)\n"
         "    pool.shutdown()\n"

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from reader.config import FeedConfig, parse_config
 from reader.models import UserState
-from reader.refresh import parse_job
+from reader.parsejob import parse_job
 from reader.store import Store
 from tests.hostile import HOSTILE, MODES, assert_inert, assert_only_sgr, rss, rss_item, xml_text
 

@@ -55,3 +55,23 @@ def test_a_dead_worker_costs_its_feed_and_the_refresh_goes_on(tmp_path, monkeypa
     stored = {a.feed_url for a in store.articles()}
     assert stored == {o.key for o in report.outcomes if not o.failed}
     assert len(stored) >= len(urls) - 2
+
+
+def test_the_pool_is_started_early_only_for_feeds_never_read():
+    from reader.models import FeedRecord
+    from reader.pool import needs_pool_now
+
+    config = parse_config(
+        "[fetch]\nparse_workers = 2\n"
+        + "".join(f'[[feed]]\nurl = "https://example.org/{i}.xml"\n' for i in range(5))
+    )
+    feeds = list(config.feeds)
+    assert needs_pool_now(config, feeds, {})  # a first refresh: every body goes to workers
+    # a cron refresh: feeds read before may change a little, parsed in this process
+    seen = {feed.key: FeedRecord(key=feed.key, url=feed.url) for feed in feeds[:2]}
+    assert not needs_pool_now(config, feeds, seen)
+    single = parse_config(
+        "[fetch]\nparse_workers = 1\n"
+        + "".join(f'[[feed]]\nurl = "https://example.org/{i}.xml"\n' for i in range(5))
+    )
+    assert not needs_pool_now(single, list(single.feeds), {})

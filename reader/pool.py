@@ -1,0 +1,76 @@
+"""The parse workers: how many, how their processes start, and starting them early.
+
+A refresh parses in worker processes forked from a forkserver that has imported the
+parser and loaded the language model once (:mod:`reader.preload`, ~0.45 s). A refresh
+that will need them (a first refresh, a new OPML: feeds never read before) starts that
+forkserver as soon as it knows, so that it loads while the command is still importing
+what it needs and fetching; this module imports nothing heavy for that reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+from reader.config import Config, FeedConfig
+from reader.models import FeedRecord
+
+#: This many feeds never read before start the parse pool as the refresh starts.
+PRESTART_NEW_FEEDS = 4
+#: How the workers are started: forked from a server that preloaded the parser.
+CONTEXT = "forkserver"
+_PRELOAD = ["reader.preload"]
+
+
+def parse_workers(config: Config) -> int:
+    """Worker processes for parsing: ``[fetch] parse_workers``, else one per core."""
+    if config.fetch.parse_workers > 0:
+        return config.fetch.parse_workers
+    return max(os.cpu_count() or 1, 1)
+
+
+def needs_pool_now(
+    config: Config, due: Iterable[FeedConfig], records: dict[str, FeedRecord]
+) -> bool:
+    """Whether these due feeds will surely need the pool: enough of them were never read
+    (their bodies all go to the workers), and there is more than one worker."""
+    unseen = sum(records.get(feed.key) is None for feed in due)
+    return parse_workers(config) > 1 and unseen >= PRESTART_NEW_FEEDS
+
+
+def start_forkserver() -> None:
+    """Start the forkserver now; the pool made later with :func:`make_pool` uses it.
+
+    Returns at once: the server imports :mod:`reader.preload` in its own process.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context(CONTEXT).set_forkserver_preload(_PRELOAD)
+    forkserver.ensure_running()
+
+
+def make_pool(workers: int, context: str = CONTEXT) -> Executor:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context(context)
+    if context == "forkserver":
+        ctx.set_forkserver_preload(_PRELOAD)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+
+
+def start_processes(pool: Executor, workers: int) -> None:
+    """Start the pool's processes (a job each makes it start one)."""
+    for _ in range(workers):
+        pool.submit(_ready)
+
+
+def _ready() -> None:
+    """A job that does nothing: submitting it starts a worker process."""
+
+
+def _warm() -> None:
+    """Each worker's initializer: what the forkserver preloads (a no-op there, already
+    imported), so that pools of other start methods are prepared the same way."""
+    import reader.preload  # noqa: F401
