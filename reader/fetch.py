@@ -26,9 +26,11 @@ import hashlib
 import re
 import time
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from reader import __version__
@@ -228,6 +230,25 @@ def _describe(exc: BaseException, timeout: float) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+_Origin = tuple[str, str, int | None]
+
+
+def _origin(url: str) -> _Origin:
+    """(scheme, host, port): what a connection can be reused for."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port httpx will refuse: the request fails there
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+@dataclass(slots=True)
+class _OriginClient:
+    client: Any  # httpx.AsyncClient, imported late
+    users: int = 0  # hops in flight
+
+
 class Fetcher:
     """Fetch many feeds at once within global and per-host limits.
 
@@ -252,7 +273,9 @@ class Fetcher:
         self.verify = verify
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._client = None
+        self._client_settings: dict | None = None  # set on entering the context
+        self._clients: dict[_Origin, _OriginClient] = {}
+        self._planned: Counter[_Origin] = Counter()  # requests not finished, by first origin
 
     async def __aenter__(self) -> Fetcher:
         import ssl
@@ -264,24 +287,52 @@ class Fetcher:
             # the system CA store (honours SSL_CERT_FILE/SSL_CERT_DIR): half the start-up
             # cost of httpx's default context, which matters for a quick all-304 pass
             verify = ssl.create_default_context()
-        self._client = httpx.AsyncClient(
-            http2=False,
-            follow_redirects=False,
-            timeout=httpx.Timeout(self.timeout),
-            limits=httpx.Limits(
-                max_connections=self.concurrency,
-                max_keepalive_connections=self.concurrency,
+        self._client_settings = {
+            "http2": False,
+            "follow_redirects": False,
+            "timeout": httpx.Timeout(self.timeout),
+            "limits": httpx.Limits(
+                max_connections=self.per_host, max_keepalive_connections=self.per_host
             ),
-            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
-            event_hooks={"response": [_hide_location]},
-            verify=verify,
-            trust_env=True,
-        )
+            "headers": {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+            "event_hooks": {"response": [_hide_location]},
+            "verify": verify,
+            "trust_env": True,
+        }
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        clients, self._clients = self._clients, {}
+        for held in clients.values():
+            await held.client.aclose()
+
+    # One httpx client (one connection pool) per origin, not one for all: httpcore's pool
+    # scans its connections, and for each idle one all of them again, whenever a request
+    # starts or ends. With the 32 connections of a refresh that bookkeeping was a quarter
+    # of the fetch's CPU (0.1 of 0.37 s for the 184 feeds of the corpus on 16 hosts).
+    # A pool holds at most per_host connections. It is closed as soon as no request for
+    # its origin is left, so that a refresh of a thousand feeds on a thousand hosts does
+    # not keep a thousand idle sockets open until it ends.
+
+    def _client_for(self, origin: _Origin):
+        held = self._clients.get(origin)
+        if held is None:
+            assert self._client_settings is not None, "use Fetcher as an async context manager"
+            client = _import_httpx().AsyncClient(**self._client_settings)
+            held = self._clients[origin] = _OriginClient(client)
+        held.users += 1
+        return held.client
+
+    async def _release(self, origin: _Origin, *, finished: bool = False) -> None:
+        """A hop to ``origin`` is done (``finished``: a request planned for it is over)."""
+        held = self._clients.get(origin)
+        if finished:
+            self._planned[origin] -= 1
+        elif held is not None:
+            held.users -= 1
+        if held is not None and held.users <= 0 and self._planned[origin] <= 0:
+            del self._clients[origin]
+            await held.client.aclose()
 
     def _host_limit(self, url: str) -> asyncio.Semaphore:
         host = (urlsplit(url).hostname or "").lower()
@@ -295,6 +346,8 @@ class Fetcher:
         on_start: Callable[[FetchRequest], None] | None = None,
     ) -> AsyncIterator[FetchResult]:
         """Results in the order they finish; one per request, failures included."""
+        requests = list(requests)
+        self._planned.update(_origin(req.url) for req in requests if req.file_path is None)
         tasks = [asyncio.ensure_future(self.fetch(req)) for req in requests]
         try:
             for next_done in asyncio.as_completed(tasks):
@@ -355,7 +408,12 @@ class Fetcher:
         return FetchResult(key=request.key, url=request.url, status=200, body=body)
 
     async def _get(self, request: FetchRequest) -> FetchResult:
-        assert self._client is not None, "use Fetcher as an async context manager"
+        try:
+            return await self._follow(request)
+        finally:
+            await self._release(_origin(request.url), finished=True)
+
+    async def _follow(self, request: FetchRequest) -> FetchResult:
         url = request.url
         permanent = True
         seen: set[str] = set()
@@ -376,19 +434,24 @@ class Fetcher:
             async with self._global, self._host_limit(url):
                 if deadline is None:
                     deadline = loop.time() + self.timeout
-                async with asyncio.timeout_at(deadline):
-                    req = self._client.build_request("GET", url, headers=headers)
-                    response = await self._client.send(req, stream=True)
-                    try:
-                        if response.status_code in _REDIRECT and _LOCATION in response.headers:
-                            permanent = permanent and response.status_code in _PERMANENT
-                            url = urljoin(url, response.headers[_LOCATION].strip())
-                            continue
-                        return await self._finish(
-                            request, url, response, permanent and url != request.url
-                        )
-                    finally:
-                        await response.aclose()
+                origin = _origin(url)
+                client = self._client_for(origin)
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        req = client.build_request("GET", url, headers=headers)
+                        response = await client.send(req, stream=True)
+                        try:
+                            if response.status_code in _REDIRECT and _LOCATION in response.headers:
+                                permanent = permanent and response.status_code in _PERMANENT
+                                url = urljoin(url, response.headers[_LOCATION].strip())
+                                continue
+                            return await self._finish(
+                                request, url, response, permanent and url != request.url
+                            )
+                        finally:
+                            await response.aclose()
+                finally:
+                    await self._release(origin)
         raise _Refused(f"more than {MAX_REDIRECTS} redirects (last: {url})")
 
     async def _finish(self, request: FetchRequest, url: str, response, moved: bool) -> FetchResult:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +21,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 1024  # the default (5) drops SYNs under load: 1 s client stalls
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that closes its connection (as one does after an error response it
+        does not read) is no server error: only other exceptions are printed."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     at: float
+    client: tuple = ()  # the client's (address, port): one per connection
 
 
 class FeedServer:
@@ -101,7 +109,12 @@ class FeedServer:
         path = handler.path.split("?", 1)[0]
         with self._lock:
             self.requests.append(
-                Seen(path, {k.lower(): v for k, v in handler.headers.items()}, time.time())
+                Seen(
+                    path,
+                    {k.lower(): v for k, v in handler.headers.items()},
+                    time.time(),
+                    tuple(handler.client_address),
+                )
             )
         route = self.routes.get(path)
         if route is None:

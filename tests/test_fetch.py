@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import socket
 import time
 import zlib
@@ -203,6 +204,34 @@ def test_per_host_limit_is_respected(server):
     results, elapsed = asyncio.run(run())
     assert all(r.ok for r in results)
     assert elapsed >= 0.75  # 8 requests, 2 at a time, 0.2 s each: at least 4 rounds
+
+
+def test_connections_are_reused_per_host_and_closed_when_the_host_is_done(server):
+    other = FeedServer(host="127.0.0.2").__enter__()  # a second host, a second pool
+    try:
+        urls = [server.route(f"/r{i}", Route(body=RSS)) for i in range(12)]
+        urls += [other.route(f"/o{i}", Route(body=RSS)) for i in range(4)]
+
+        def open_files() -> int:
+            return len(os.listdir("/proc/self/fd"))
+
+        async def run():
+            async with Fetcher(concurrency=8, per_host=2) as fetcher:
+                before = open_files()
+                requests = [FetchRequest(key=u, url=u) for u in urls]
+                results = [r async for r in fetcher.fetch_all(requests)]
+                await asyncio.sleep(0.05)  # asyncio closes a socket on its next iteration
+                # no idle connection is kept open once its host has nothing left to fetch:
+                # a refresh of many feeds on many hosts must not hold a socket per host
+                return results, open_files() - before
+
+        results, left_open = asyncio.run(run())
+    finally:
+        other.__exit__(None, None, None)
+    assert all(r.ok for r in results)
+    assert left_open == 0
+    connections = {seen.client for seen in server.requests}
+    assert 1 <= len(connections) <= 2  # 12 requests, at most per_host connections
 
 
 def test_file_url_reads_the_file(tmp_path):
