@@ -210,6 +210,9 @@ def normalise_code(code: str | None) -> str | None:
 
 _lock = threading.Lock()
 _identifier: LanguageIdentifier | None = None
+#: The automaton's depth, kept with the model's arrays (see _model_data): None when the
+#: library's own loader built the identifier.
+_model_depth: int | None = None
 
 
 def _model() -> LanguageIdentifier:
@@ -235,7 +238,9 @@ def _load_identifier() -> LanguageIdentifier:
     try:
         from py3langid.modelio import _to_array
 
-        data = _model_arrays()
+        global _model_depth
+        data, derived = _model_data()
+        _model_depth = derived.get("depth")
         return LanguageIdentifier(
             np.asarray(data["ptc"]),
             np.asarray(data["pc"]),
@@ -256,12 +261,14 @@ def _load_identifier() -> LanguageIdentifier:
 #: The arrays of py3langid's model file (npz inside LZMA) that the identifier is built of.
 _MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
 #: Ours: bump it when what the cache holds for the model changes (see reader.modelcache).
-_CACHE_FORMAT = 1
+#: 2: the automaton's depth is kept beside the arrays.
+_CACHE_FORMAT = 2
 
 
-def _model_arrays() -> dict[str, np.ndarray]:
-    """The model's arrays: mapped from the cache (~0.04 s), else unpacked from the LZMA
-    file (~0.55 s, 0.44 s of it LZMA) and cached for the next process."""
+def _model_data() -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The model's arrays and what is derived from them once (the automaton's depth):
+    mapped from the cache (~0.03 s), else unpacked from the LZMA file (~0.55 s, 0.44 s
+    of it LZMA) and cached for the next process."""
     import io
     import lzma
 
@@ -280,12 +287,41 @@ def _model_arrays() -> dict[str, np.ndarray]:
     if key is not None:
         cached = modelcache.load("language", key)
         if cached is not None and set(cached[0]) == set(_MODEL_ARRAYS):
-            return cached[0]
+            return cached[0], {k: v for k, v in cached[1].items() if isinstance(v, int)}
     with lzma.open(source) as src, np.load(io.BytesIO(src.read()), allow_pickle=False) as data:
         arrays = {name: data[name] for name in _MODEL_ARRAYS}
+    derived = {"depth": _automaton_depth(arrays["nextmove"], arrays["nextmove_row"])}
     if key is not None:
-        modelcache.save("language", key, lambda: (arrays, {}))
-    return arrays
+        modelcache.save("language", key, lambda: (arrays, derived))
+    return arrays, derived
+
+
+def _automaton_depth(nextmove: np.ndarray, rows: np.ndarray) -> int:
+    """The length of the longest path from the root that first reaches a state: a
+    breadth-first search over the transition table (``nextmove``, 256 entries a row),
+    by rows (``rows``: each state's row; states share rows). ~0.07 s: computed once
+    per model and kept in the cache (it was most of a worker's start after the load)."""
+    import numpy as np
+
+    rows = np.asarray(rows, dtype=np.intp)
+    table = np.asarray(nextmove).reshape(-1, 256)
+    seen = np.zeros(len(rows), dtype=bool)
+    expanded = np.zeros(len(table), dtype=bool)
+    seen[0] = True
+    frontier = np.zeros(1, dtype=np.intp)
+    depth = 0
+    while True:
+        new_rows = np.unique(rows[frontier])
+        new_rows = new_rows[~expanded[new_rows]]
+        expanded[new_rows] = True
+        reached = np.zeros(len(rows), dtype=bool)
+        reached[table[new_rows].ravel()] = True
+        reached &= ~seen
+        frontier = np.flatnonzero(reached)
+        if not len(frontier):
+            return depth
+        seen |= reached
+        depth += 1
 
 
 def warm_up(languages: Iterable[str] | None = None) -> None:
@@ -345,7 +381,7 @@ class _Ranker:
     :func:`_ranker` falls back to ``rank()`` when they are not there.
     """
 
-    def __init__(self, identifier: LanguageIdentifier) -> None:
+    def __init__(self, identifier: LanguageIdentifier, depth: int | None = None) -> None:
         import numpy as np
 
         self._np = np
@@ -356,7 +392,9 @@ class _Ranker:
         self._rowbase = np.asarray(identifier._rowbase, dtype=np.intp)
         self._output = np.asarray(identifier.tk_output, dtype=np.intp)
         # walking over more bytes than the trie is deep changes nothing: at least two
-        self.depth = max(2, self._trie_depth(np.asarray(identifier.tk_row, dtype=np.intp)))
+        if depth is None:
+            depth = _automaton_depth(self._next, np.asarray(identifier.tk_row, dtype=np.intp))
+        self.depth = max(2, depth)
         # the state after any two bytes from the root, by 256 * first + second
         after_one = self._next[self._rowbase[0] + np.arange(256)]
         self._pairs = self._next[(self._rowbase[after_one][:, None] + np.arange(256)).ravel()]
@@ -374,29 +412,6 @@ class _Ranker:
         for position, (_column, code) in enumerate(kept):
             positions.setdefault(code, []).append(position)
         self._shared = [(code, found) for code, found in positions.items() if len(found) > 1]
-
-    def _trie_depth(self, rows: np.ndarray) -> int:
-        """The length of the longest path from the root that first reaches a state: a
-        breadth-first search over the transition table, by rows (states share rows)."""
-        np = self._np
-        table = self._next.reshape(-1, 256)
-        seen = np.zeros(len(rows), dtype=bool)
-        expanded = np.zeros(len(table), dtype=bool)
-        seen[0] = True
-        frontier = np.zeros(1, dtype=np.intp)
-        depth = 0
-        while True:
-            new_rows = np.unique(rows[frontier])
-            new_rows = new_rows[~expanded[new_rows]]
-            expanded[new_rows] = True
-            reached = np.zeros(len(rows), dtype=bool)
-            reached[table[new_rows].ravel()] = True
-            reached &= ~seen
-            frontier = np.flatnonzero(reached)
-            if not len(frontier):
-                return depth
-            seen |= reached
-            depth += 1
 
     def _visits(self, text: bytes) -> Counter[int] | None:
         """py3langid's ``visit_counts``: feature -> count, in order of first occurrence."""
@@ -459,8 +474,9 @@ class _Ranker:
 @functools.cache
 def _ranker() -> _Ranker | None:
     """The fast path of :func:`_probabilities`, or None for a py3langid it does not know."""
+    identifier = _model()
     try:
-        return _Ranker(_model())
+        return _Ranker(identifier, _model_depth)
     except (AttributeError, TypeError, ValueError):
         return None
 

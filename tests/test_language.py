@@ -337,6 +337,19 @@ def test_fast_ranker_gives_the_models_own_numbers(corpus_dir):
         assert list(fast) == list(slow), text  # the order too: ties go to the first
 
 
+def test_the_depth_kept_with_the_model_is_the_automatons():
+    """The depth is computed once per model and kept in the cache: it must be the one a
+    search over the loaded automaton finds."""
+    import numpy as np
+
+    from reader.language import _automaton_depth, _model, _model_data, _ranker
+
+    model = _model()
+    found = _automaton_depth(np.asarray(model.tk_nextmove), np.asarray(model.tk_row))
+    assert _model_data()[1]["depth"] == found == _ranker().depth
+    assert found >= 2  # the fast walk starts with a table of byte pairs
+
+
 def test_automaton_forgets_what_is_older_than_its_depth():
     """What makes the fast walk exact: from any state and from the root, the same bytes
     lead to the same state once they are ``depth`` long. Every pair (state, root) is
