@@ -27,6 +27,10 @@ _ESCAPE_SEQUENCE = re.compile(
     """,
     re.VERBOSE,
 )
+#: What every escape sequence above starts with: a text without one has none to remove
+#: (a search for a class of characters skips through text ~10x faster than the
+#: alternatives above, and most text searched is only there for its line breaks).
+_ESCAPE_START = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 
 # C0 and C1 controls, DEL, bidi embeddings/overrides/isolates and marks (the Arabic
 # letter mark too), zero-width space, Mongolian vowel separator, word joiner, BOM,
@@ -69,7 +73,8 @@ def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
         return ""
     if _printable(text, keep_newlines=keep_newlines):
         return text
-    text = _ESCAPE_SEQUENCE.sub("", text)
+    if _ESCAPE_START.search(text):
+        text = _ESCAPE_SEQUENCE.sub("", text)
     pattern = _CONTROL_BLOCK if keep_newlines else _CONTROL_INLINE
     if keep_newlines:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
