@@ -49,7 +49,11 @@ _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 #: Runs of spaces (newlines aside) that are not already one plain space: a lone " "
 #: between two words is left alone (matching it only to write it again is most of the
 #: cost of a pass), every other run becomes one space.
-_LINE_SPACES = re.compile(r"[^\S\n ][^\S\n]*| [^\S\n]+")
+#: Like the two other run patterns below, it opens with one character class, the
+#: alternatives told apart after it (a lookbehind at the first character): re then
+#: skips to candidate characters, instead of trying every alternative at every
+#: position (1.3-2.3x faster over the corpus's HTML; same matches, fuzzed).
+_LINE_SPACES = re.compile(r"[^\S\n](?:(?<=[^\S\n ])[^\S\n]*|[^\S\n]+)")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
@@ -174,9 +178,12 @@ _BR = "\x1f"  # <br>: one is a line break, two or more in a row a paragraph brea
 _CELL = "\x1c"  # end of a table cell
 _SENTINEL_CHARS = re.compile("[\x1c-\x1f]")
 _SENTINEL_REFERENCE = re.compile(r"&#(?:0*(?:28|29|30|31)|[xX]0*1[c-fC-F]);?")
-_SEPARATOR_RUN = re.compile(r"[ \x1c-\x1f]*[\x1c-\x1f][ \x1c-\x1f]*")
+#: A run of spaces and sentinels with at least one sentinel in it.
+_SEPARATOR_RUN = re.compile(
+    r"[ \x1c-\x1f](?:(?<=[\x1c-\x1f])[ \x1c-\x1f]*| *[\x1c-\x1f][ \x1c-\x1f]*)"
+)
 #: What HTML collapses (not NBSP: that is content), as _LINE_SPACES: lone spaces stay.
-_HTML_SPACE = re.compile(r"[\t\n\r\f][ \t\n\r\f]*| [ \t\n\r\f]+")
+_HTML_SPACE = re.compile(r"[ \t\n\r\f](?:(?<=[\t\n\r\f])[ \t\n\r\f]*|[ \t\n\r\f]+)")
 _HTML_SPACE_KEEP_LINES = re.compile(r"[ \t\r\f]+")
 # A source line break between two CJK characters is no space at all (CSS Text 3
 # "segment break transformation"): 日本語の<newline>文章 reads 日本語の文章.
