@@ -51,13 +51,17 @@ def start_forkserver() -> None:
     forkserver.ensure_running()
 
 
-def make_pool(workers: int, context: str = CONTEXT) -> Executor:
+def make_pool(workers: int, context: str = CONTEXT, config: Config | None = None) -> Executor:
+    """A pool of parse workers; with ``config``, its jobs may be sent without one (see
+    :func:`reader.parsejob.parse_job`): each worker gets it once, when it starts."""
     import multiprocessing
 
     ctx = multiprocessing.get_context(context)
     if context == "forkserver":
         ctx.set_forkserver_preload(_PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_warm, initargs=(config,)
+    )
 
 
 def start_processes(pool: Executor, workers: int) -> None:
@@ -70,7 +74,11 @@ def _ready() -> None:
     """A job that does nothing: submitting it starts a worker process."""
 
 
-def _warm() -> None:
+def _warm(config: Config | None = None) -> None:
     """Each worker's initializer: what the forkserver preloads (a no-op there, already
-    imported), so that pools of other start methods are prepared the same way."""
+    imported), so that pools of other start methods are prepared the same way; and the
+    config its jobs use."""
     import reader.preload  # noqa: F401
+    from reader import parsejob
+
+    parsejob.use_config(config)

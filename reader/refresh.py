@@ -486,7 +486,7 @@ async def _refresh_async(
         held up every fetch. Not with "fork": forking from a thread while another holds
         a lock can leave the child waiting on that lock forever."""
         nonlocal pool, pool_started
-        pool = make_pool(workers, pool_context)
+        pool = make_pool(workers, pool_context, config)
         if pool_context == "forkserver":
             pool_started = loop.run_in_executor(None, start_processes, pool, workers)
         else:
@@ -558,7 +558,7 @@ async def _refresh_async(
                 feed,
                 record.name if record else None,
                 known.get(feed.key, {}),
-                config,
+                config if used is inline else None,  # the pool's workers have it
                 now(),
             )
         except BrokenExecutor:

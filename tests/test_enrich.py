@@ -100,3 +100,16 @@ def test_a_step_that_breaks_every_entry_fails_the_feed_in_one_line(monkeypatch) 
     job = parse_job(_three_entries(), FEED.url, {}, FEED, None, {}, CONFIG, NOW)
     assert job.articles == ()
     assert job.error == "enrichment crashed: RuntimeError: summariser bug"
+
+
+def test_a_job_sent_without_config_uses_the_one_its_worker_was_given(monkeypatch) -> None:
+    # a refresh's pool gives each worker the config once (pool.make_pool's initializer)
+    import reader.parsejob as parsejob
+
+    monkeypatch.setattr(parsejob, "_worker_config", None)
+    orphan = parse_job(_three_entries(), FEED.url, {}, FEED, None, {}, None, NOW)
+    assert orphan.articles == () and orphan.error == "parser failed: no config for the job"
+    parsejob.use_config(CONFIG)
+    sent = parse_job(_three_entries(), FEED.url, {}, FEED, None, {}, None, NOW)
+    given = parse_job(_three_entries(), FEED.url, {}, FEED, None, {}, CONFIG, NOW)
+    assert sent == given and len(sent.articles) == 3
