@@ -127,10 +127,12 @@ def _enrich_feed(
         source=feed.name or parsed.title or display,
         lang_hint=lang_hint,
     )
+    # a feed read for the first time has nothing stored: every entry is new, and its id
+    # and content hash are computed once, for its article, not twice
     changed = [
         entry
         for entry in parsed.entries
-        if known.get(article_id(feed.key, entry.key)) != content_hash(entry)
+        if not known or known.get(article_id(feed.key, entry.key)) != content_hash(entry)
     ]
     articles = []
     tried = len(changed)
