@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from reader import __version__
+from reader.errors import ConfigError
 from reader.text import clean_inline
 
 USER_AGENT = f"halflife/{__version__} (terminal news reader; polite: ETag, Retry-After, ttl)"
@@ -273,12 +274,14 @@ class Fetcher:
         self.verify = verify
         self._global = asyncio.Semaphore(concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._client_settings: dict | None = None  # set on entering the context
+        self._client_settings: dict | None = None  # while in the context
         self._clients: dict[_Origin, _OriginClient] = {}
-        self._planned: Counter[_Origin] = Counter()  # requests not finished, by first origin
+        self._planned: Counter[_Origin] = Counter()  # fetch_all's requests left, by origin
+        self._idle: dict[_Origin, None] = {}  # unplanned origins' idle clients, oldest first
 
     async def __aenter__(self) -> Fetcher:
         import ssl
+        from http.cookiejar import CookieJar
 
         httpx = _import_httpx()
 
@@ -287,7 +290,7 @@ class Fetcher:
             # the system CA store (honours SSL_CERT_FILE/SSL_CERT_DIR): half the start-up
             # cost of httpx's default context, which matters for a quick all-304 pass
             verify = ssl.create_default_context()
-        self._client_settings = {
+        settings = {
             "http2": False,
             "follow_redirects": False,
             "timeout": httpx.Timeout(self.timeout),
@@ -298,11 +301,24 @@ class Fetcher:
             "event_hooks": {"response": [_hide_location]},
             "verify": verify,
             "trust_env": True,
+            # one jar for every origin's client: a site that sets a cookie and redirects
+            # to check it (a consent page, another host) finds it, as with one client
+            "cookies": CookieJar(),
         }
+        # a client is built here once, so that a setting it refuses (a proxy scheme from
+        # the environment that httpx does not know) stops the refresh before any feed
+        # is fetched, instead of failing every feed and delaying each one's next try
+        try:
+            await httpx.AsyncClient(**settings).aclose()
+        except (ValueError, ImportError) as exc:  # ImportError: socks5:// without socksio
+            raise ConfigError(f"proxy settings from the environment (*_PROXY): {exc}") from None
+        self._client_settings = settings
         return self
 
     async def __aexit__(self, *exc_info) -> None:
+        self._client_settings = None
         clients, self._clients = self._clients, {}
+        self._idle.clear()
         for held in clients.values():
             await held.client.aclose()
 
@@ -310,29 +326,45 @@ class Fetcher:
     # scans its connections, and for each idle one all of them again, whenever a request
     # starts or ends. With the 32 connections of a refresh that bookkeeping was a quarter
     # of the fetch's CPU (0.1 of 0.37 s for the 184 feeds of the corpus on 16 hosts).
-    # A pool holds at most per_host connections. It is closed as soon as no request for
-    # its origin is left, so that a refresh of a thousand feeds on a thousand hosts does
-    # not keep a thousand idle sockets open until it ends.
+    # A pool holds at most per_host connections. Idle pools are closed so that a refresh
+    # of a thousand feeds on a thousand hosts does not keep a thousand sockets open: an
+    # origin of fetch_all's requests once none of them is left; another one (reached by
+    # redirects: http -> https, a CDN; or by fetch()) is kept idle for the next request
+    # that gets there, up to `concurrency` of them, the least recently used closed first.
 
     def _client_for(self, origin: _Origin):
+        settings = self._client_settings
+        if settings is None:
+            raise RuntimeError("use Fetcher as an async context manager")
         held = self._clients.get(origin)
         if held is None:
-            assert self._client_settings is not None, "use Fetcher as an async context manager"
-            client = _import_httpx().AsyncClient(**self._client_settings)
-            held = self._clients[origin] = _OriginClient(client)
+            held = self._clients[origin] = _OriginClient(_import_httpx().AsyncClient(**settings))
         held.users += 1
+        self._idle.pop(origin, None)
         return held.client
 
-    async def _release(self, origin: _Origin, *, finished: bool = False) -> None:
-        """A hop to ``origin`` is done (``finished``: a request planned for it is over)."""
+    def _release(self, origin: _Origin, *, finished: bool = False) -> list:
+        """A hop to ``origin`` is done (``finished``: a request fetch_all planned for it
+        is over). Returns the clients to close (the caller awaits it, its limits freed)."""
         held = self._clients.get(origin)
         if finished:
-            self._planned[origin] -= 1
+            if self._planned[origin] > 0:
+                self._planned[origin] -= 1
         elif held is not None:
             held.users -= 1
-        if held is not None and held.users <= 0 and self._planned[origin] <= 0:
-            del self._clients[origin]
-            await held.client.aclose()
+        if held is None or held.users > 0:
+            return []
+        closing: list = []
+        if origin in self._planned:
+            if self._planned[origin] <= 0:
+                closing.append(self._clients.pop(origin).client)
+        else:
+            self._idle[origin] = None
+            while len(self._idle) > self.concurrency:
+                oldest = next(iter(self._idle))
+                del self._idle[oldest]
+                closing.append(self._clients.pop(oldest).client)
+        return closing
 
     def _host_limit(self, url: str) -> asyncio.Semaphore:
         host = (urlsplit(url).hostname or "").lower()
@@ -411,7 +443,8 @@ class Fetcher:
         try:
             return await self._follow(request)
         finally:
-            await self._release(_origin(request.url), finished=True)
+            for client in self._release(_origin(request.url), finished=True):
+                await client.aclose()
 
     async def _follow(self, request: FetchRequest) -> FetchResult:
         url = request.url
@@ -431,27 +464,35 @@ class Fetcher:
             if url in seen:
                 raise _Refused(f"redirect loop at {url}")
             seen.add(url)
-            async with self._global, self._host_limit(url):
-                if deadline is None:
-                    deadline = loop.time() + self.timeout
-                origin = _origin(url)
-                client = self._client_for(origin)
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        req = client.build_request("GET", url, headers=headers)
-                        response = await client.send(req, stream=True)
-                        try:
-                            if response.status_code in _REDIRECT and _LOCATION in response.headers:
-                                permanent = permanent and response.status_code in _PERMANENT
-                                url = urljoin(url, response.headers[_LOCATION].strip())
-                                continue
-                            return await self._finish(
-                                request, url, response, permanent and url != request.url
-                            )
-                        finally:
-                            await response.aclose()
-                finally:
-                    await self._release(origin)
+            closing = []  # clients this hop leaves with nothing to do, closed once it is over
+            try:
+                async with self._global, self._host_limit(url):
+                    if deadline is None:
+                        deadline = loop.time() + self.timeout
+                    origin = _origin(url)
+                    client = self._client_for(origin)
+                    try:
+                        async with asyncio.timeout_at(deadline):
+                            req = client.build_request("GET", url, headers=headers)
+                            response = await client.send(req, stream=True)
+                            try:
+                                if (
+                                    response.status_code in _REDIRECT
+                                    and _LOCATION in response.headers
+                                ):
+                                    permanent = permanent and response.status_code in _PERMANENT
+                                    url = urljoin(url, response.headers[_LOCATION].strip())
+                                    continue
+                                return await self._finish(
+                                    request, url, response, permanent and url != request.url
+                                )
+                            finally:
+                                await response.aclose()
+                    finally:
+                        closing = self._release(origin)
+            finally:
+                for idle in closing:
+                    await idle.aclose()
         raise _Refused(f"more than {MAX_REDIRECTS} redirects (last: {url})")
 
     async def _finish(self, request: FetchRequest, url: str, response, moved: bool) -> FetchResult:

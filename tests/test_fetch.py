@@ -6,11 +6,13 @@ import asyncio
 import gzip
 import os
 import socket
+import threading
 import time
 import zlib
 
 import pytest
 
+from reader.errors import ConfigError
 from reader.fetch import USER_AGENT, Fetcher, FetchRequest, _parse_max_age, _parse_retry_after
 from tests.feedserver import FeedServer, Route
 
@@ -232,6 +234,80 @@ def test_connections_are_reused_per_host_and_closed_when_the_host_is_done(server
     assert left_open == 0
     connections = {seen.client for seen in server.requests}
     assert 1 <= len(connections) <= 2  # 12 requests, at most per_host connections
+
+
+def test_a_redirect_target_keeps_its_connections_for_the_next_feeds(server):
+    # http -> https, or a feed host -> a CDN: the target is no origin fetch_all planned,
+    # yet the feeds after the first one redirected there reuse its connections
+    target = FeedServer(host="127.0.0.2").__enter__()
+    try:
+        urls = []
+        for i in range(8):
+            moved = target.route(f"/t{i}", Route(body=RSS))
+            urls.append(server.route(f"/r{i}", Route(status=301, location=moved)))
+
+        async def run():
+            async with Fetcher(concurrency=2, per_host=2) as fetcher:
+                requests = [FetchRequest(key=u, url=u) for u in urls]
+                return [r async for r in fetcher.fetch_all(requests)]
+
+        results = asyncio.run(run())
+    finally:
+        target.__exit__(None, None, None)
+    assert all(r.ok for r in results)
+    assert len({seen.client for seen in target.requests}) <= 2
+
+
+def test_a_cookie_set_on_one_host_is_sent_after_a_redirect_to_another():
+    # a consent or anti-bot check: the feed's host moved it to another host, which sets a
+    # cookie and redirects to itself to see it (every origin's client shares one jar)
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.server is first:
+                self.reply(301, {"Location": f"http://127.0.0.2:{second.server_port}/feed"})
+            elif "c=1" in (self.headers.get("Cookie") or ""):
+                self.reply(200, {"Content-Type": "application/rss+xml"}, RSS)
+            elif self.path == "/feed":
+                self.reply(302, {"Location": "/feed?checked", "Set-Cookie": "c=1; Path=/"})
+            else:
+                self.reply(403, {})
+
+        def reply(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    first = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    second = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+    for httpd in (first, second):
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{first.server_port}/feed"
+        result = fetch_one(FetchRequest(key=url, url=url))
+    finally:
+        for httpd in (first, second):
+            httpd.shutdown()
+            httpd.server_close()
+    assert result.ok and result.body == RSS
+
+
+def test_a_proxy_setting_httpx_refuses_stops_before_any_fetch(server, monkeypatch):
+    url = server.route("/f", Route(body=RSS))
+    monkeypatch.setenv("ALL_PROXY", "foo://proxy.example")
+    monkeypatch.setenv("NO_PROXY", "")
+    with pytest.raises(ConfigError, match="proxy settings from the environment"):
+        fetch_one(FetchRequest(key=url, url=url))
+    assert server.count("/f") == 0  # not one feed marked as failed for a local setting
 
 
 def test_file_url_reads_the_file(tmp_path):
