@@ -240,8 +240,7 @@ def _load_identifier() -> LanguageIdentifier:
 
         global _model_depth
         data, derived = _model_data()
-        _model_depth = derived.get("depth")
-        return LanguageIdentifier(
+        identifier = LanguageIdentifier(
             np.asarray(data["ptc"]),
             np.asarray(data["pc"]),
             data["classes"].tolist(),
@@ -252,6 +251,8 @@ def _load_identifier() -> LanguageIdentifier:
             norm_probs=True,
             tk_row=_to_array(data["nextmove_row"]),
         )
+        _model_depth = derived.get("depth")
+        return identifier
     except (ImportError, KeyError, TypeError, ValueError):
         from py3langid.langid import MODEL_FILE
 
