@@ -576,6 +576,8 @@ def summarise(
     candidates = _candidates(title or "", text, lang)
     if not candidates:
         return ()
+    if len(candidates) == 1:  # a third of the corpus's items: the line, nothing to weigh
+        return (_trim(candidates[0].text, max_chars),)
     _score(candidates, title or "")
     chosen = _choose(candidates, max_lines)
     return tuple(_trim(c.text, max_chars) for c in chosen)
