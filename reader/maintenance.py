@@ -210,14 +210,13 @@ def _run_jobs(jobs: list[_SegmentJob], workers: int, on_done: Callable[[_Segment
         for job in jobs:
             on_done(_reindex_segment(job))
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    context = multiprocessing.get_context("forkserver")
-    # the refresh's preload: the workers fork with the language model loaded (each loaded
-    # it on start before), and one forkserver serves both if a process runs the two
-    context.set_forkserver_preload(["reader.preload"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+    from reader.pool import make_pool
+
+    # the refresh's pool: the workers fork with the language model loaded, and one
+    # forkserver serves both if a process runs the two
+    with make_pool(min(workers, len(jobs))) as pool:
         futures = [pool.submit(_reindex_segment, job) for job in jobs]
         for future in as_completed(futures):
             on_done(future.result())
