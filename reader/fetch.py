@@ -366,8 +366,7 @@ class Fetcher:
                 closing.append(self._clients.pop(oldest).client)
         return closing
 
-    def _host_limit(self, url: str) -> asyncio.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
+    def _host_limit(self, host: str) -> asyncio.Semaphore:
         if host not in self._hosts:
             self._hosts[host] = asyncio.Semaphore(self.per_host)
         return self._hosts[host]
@@ -458,7 +457,7 @@ class Fetcher:
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
         for _hop in range(MAX_REDIRECTS + 1):
-            scheme = urlsplit(url).scheme.lower()
+            origin = scheme, host, _port = _origin(url)
             if scheme not in ("http", "https"):
                 raise _Refused(f"refused redirect to a {scheme or 'relative'}: URL ({url})")
             if url in seen:
@@ -466,10 +465,9 @@ class Fetcher:
             seen.add(url)
             closing = []  # clients this hop leaves with nothing to do, closed once it is over
             try:
-                async with self._global, self._host_limit(url):
+                async with self._global, self._host_limit(host):
                     if deadline is None:
                         deadline = loop.time() + self.timeout
-                    origin = _origin(url)
                     client = self._client_for(origin)
                     try:
                         async with asyncio.timeout_at(deadline):
