@@ -5,8 +5,16 @@ not when this module is: multiprocessing imports the running script again in eac
 parse worker it starts, and for the `reader` script that is this module alone.
 """
 
+import os
+
 
 def main() -> None:
+    # One BLAS thread, set before anything loads numpy: OpenBLAS starts a thread per core
+    # when it loads (~0.1 s of CPU in each process that imports numpy: this one and the
+    # refresh's forkserver, which inherits the setting), and its threads spin beside
+    # the parse workers. Every matrix product here is small enough for one thread (see
+    # reader.cluster.Embedder). A value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from reader.cli import main as cli_main
 
     try:

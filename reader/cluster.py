@@ -195,7 +195,8 @@ class Embedder:
     def __init__(self, threads: int = 1) -> None:
         # One BLAS thread: as fast as two on an idle 2-core machine and 2-4x faster
         # beside another busy process (the app, a test run): OpenBLAS threads spin.
-        # The limit needs threadpoolctl; without it numpy's default applies.
+        # The limit needs threadpoolctl; without it numpy's default applies (one thread
+        # under the `reader` command, which sets OPENBLAS_NUM_THREADS: reader.__main__).
         self.threads = threads
         self.loads = 0  # how many times the model was loaded (tests check it is one)
         self._model = None
