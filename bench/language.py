@@ -162,7 +162,7 @@ def compare_lingua(items: tuple[CorpusItem, ...]) -> None:
         print("\nlingua is not installed: no comparison")
         return
     print("\nlingua in the same pipeline (all 75 languages, restricted like py3langid):")
-    original = language._probabilities
+    original, original_ranker = language._probabilities, language._ranker
     for mode in ("low", "high"):
         before = rss_mb()
         started = time.perf_counter()
@@ -181,13 +181,14 @@ def compare_lingua(items: tuple[CorpusItem, ...]) -> None:
                 found["zxx"] = 1.0
             return found
 
-        language._probabilities = probabilities
+        # _decide asks the py3langid ranker first: without one it asks _probabilities
+        language._probabilities, language._ranker = probabilities, lambda: None
         try:
             run(items)  # lingua loads each language's models when a text first needs them
             first = time.perf_counter() - started
             found, wall, _ = run(items)
         finally:
-            language._probabilities = original
+            language._probabilities, language._ranker = original, original_ranker
         print(
             f"  {mode:<5} judged {accuracy(items, found):.4f}  {wall * 1000:.3f} ms/article "
             f"(first pass with loading {first:.1f} s)  RSS +{rss_mb() - before:.0f} MB"

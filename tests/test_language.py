@@ -337,6 +337,41 @@ def test_fast_ranker_gives_the_models_own_numbers(corpus_dir):
         assert list(fast) == list(slow), text  # the order too: ties go to the first
 
 
+def test_decisions_without_the_dict_of_every_language_are_the_same(corpus_dir, monkeypatch):
+    """_decide reads the top code and a few probabilities straight from the label scores
+    (_Ranker.ranked): for every prior and language set it decides as the dict did."""
+    import random
+
+    from reader import language
+
+    rng = random.Random(11)
+    alphabet = "aeiou tnsrl æøå ÄÖÜßéèçñ ЖжЯя 中文かなカナ .,!?\n0123456789"
+    texts = ["", "a", "IMG_0663.JPG", "Dette er en norsk tekst om været i dag", FRENCH, ENGLISH]
+    texts += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 80))) for _ in range(200)
+    ]
+    texts += [f"{item.title}\n{item.text[:300]}" for item in corpus_items(corpus_dir)[::25]]
+    cases = [
+        (text, prior, languages)
+        for text in texts
+        for prior in (None, "en", "no", "nn", "xx")
+        for languages in (None, frozenset({"en", "de"}), frozenset({"no", "da", "sv"}))
+    ]
+    ranked = language._Ranker.ranked
+    used = []
+
+    def counted(self, sample):
+        found = ranked(self, sample)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(language._Ranker, "ranked", counted)
+    fast = [language._decide(*case) for case in cases]
+    monkeypatch.setattr(language._Ranker, "ranked", lambda self, sample: None)
+    assert [language._decide(*case) for case in cases] == fast
+    assert sum(used) > 0.9 * len(used)  # the dict is the exception (ties), not the rule
+
+
 def test_the_depth_kept_with_the_model_is_the_automatons():
     """The depth is computed once per model and kept in the cache: it must be the one a
     search over the loaded automaton finds."""
