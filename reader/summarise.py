@@ -35,7 +35,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from itertools import chain, repeat
-from operator import mul
+from operator import add, mul, ne
 
 from reader.boilerplate import is_boilerplate
 from reader.text import repair_mojibake
@@ -379,7 +379,7 @@ def _is_shouting(sentence: str) -> bool:
     """Capitals only, and they are most of the letters (URLs aside): not "RSS" and
     "URL" among Japanese, which has no case."""
     text = _URL.sub("", sentence) if _might_have_url(sentence) else sentence
-    capitals = sum(a != b for a, b in zip(text, text.lower(), strict=False))
+    capitals = sum(map(ne, text, text.lower()))  # map() stops at the shorter, as zip did
     return capitals > 12 and capitals > 0.5 * len(_LETTER.findall(text))
 
 
@@ -411,7 +411,7 @@ def _tokens(text: str) -> list[str]:
         if len(run) == 1:
             tokens.append(run)
         else:
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+            tokens.extend(map(add, run, run[1:]))  # each character and the next
     if tokens:
         text = _NO_SPACE_RUN.sub(" ", text)
     tokens.extend(_LONG_WORD.findall(text))
