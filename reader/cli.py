@@ -100,12 +100,17 @@ class Context:
         found, tried = self.config_file()
         return found if found is not None else tried[0]
 
-    def library(self):
-        """Every stored article with its marks, in memory (what the app reads)."""
+    def library(self, query=None, sort: str = "newest", limit: int | None = None, now=None):
+        """The stored articles with their marks, in memory (what the app reads): all of
+        them, or with ``query``, those of the segments that can hold what
+        ``select(query, sort)[:limit]`` returns (see Library.load_matching)."""
         from reader.library import Library
 
         library = Library(self.store(), self.config(required=False))
-        library.load()
+        if query is None:
+            library.load()
+        else:
+            library.load_matching(query, sort, limit, now)
         return library
 
 
@@ -349,9 +354,17 @@ def _filter_words(words: tuple[str, ...]) -> str:
     return " ".join(words)
 
 
-def _select(obj: Context, words: tuple[str, ...], sort: str | None, view: str | None = None):
+def _select(
+    obj: Context,
+    words: tuple[str, ...],
+    sort: str | None,
+    view: str | None = None,
+    limit: int | None = None,
+):
     """(library, ids best first, the expression, the sort): `reader list`'s choice, made
-    by the app's own Library.select and query.py (no second implementation)."""
+    by the app's own Library.select and query.py (no second implementation). With
+    ``limit``, the ids are the first ``limit``; the library reads only the segments
+    that can hold them (and, with an age term, none older than it allows)."""
     from reader.library import Scope
     from reader.query import parse_filter
 
@@ -366,8 +379,11 @@ def _select(obj: Context, words: tuple[str, ...], sort: str | None, view: str | 
         sort = sort or chosen.sort
     query = parse_filter(expression)  # FilterError: one line, exit 2
     sort = sort or "newest"
-    library = obj.library()
-    ids = library.select(query, sort, Scope(), now=time.time())
+    now = time.time()
+    library = obj.library(query, sort, limit, now)
+    ids = library.select(query, sort, Scope(), now=now)
+    if limit is not None:
+        ids = ids[:limit]
     return library, ids, expression, sort
 
 
@@ -481,9 +497,7 @@ def list_(
 
     _exclusive(**{"--json": as_json, "--jsonl": as_jsonl, "--format": template})
     compiled = Template(template) if template is not None else None
-    library, ids, _expression, _sort = _select(obj, words, sort, view)
-    if limit is not None:
-        ids = ids[:limit]
+    library, ids, _expression, _sort = _select(obj, words, sort, view, limit)
     now = time.time()
     cards = (library.card(i, now) for i in ids)
     if as_json:
@@ -703,9 +717,7 @@ def export(
             )
         _output(output, write_opml(rows))
         return
-    library, ids, expression, sort = _select(obj, words, sort)
-    if limit is not None:
-        ids = ids[:limit]
+    library, ids, expression, sort = _select(obj, words, sort, limit=limit)
     cards = [library.card(i, now) for i in ids]
     if fmt == "json":
         import orjson

@@ -16,6 +16,8 @@ No Textual here: the library is plain Python, tested on its own.
 from __future__ import annotations
 
 import bisect
+import heapq
+import math
 import threading
 import time
 from collections import Counter
@@ -26,12 +28,24 @@ from reader.card import Ranking, card
 from reader.config import Config
 from reader.models import Article, StateChange, UserState
 from reader.query import Filter, Item, search_text, sort_key
-from reader.store import Catalog, Store, gc_paused
+from reader.store import SCORE, SEG, WHEN, Catalog, Store, gc_paused
 
 #: From this many articles a list is sorted with numpy (importing it costs ~80 ms: the
 #: first screen, ~4,000 articles, is sorted in Python).
 _VECTOR_SORT_FROM = 5000
 _VECTOR_SORTS = ("worth", "importance", "freshness", "newest")
+#: The sorts whose first key a catalog row holds: (its column, and more than how far
+#: below the article's own value the row's rounded one may be)
+_CATALOG_KEYS = {"newest": (WHEN, 0.1), "importance": (SCORE, 1e-4)}
+#: How far below an article's ``when`` its catalog row's (rounded) one may be.
+_WHEN_SLACK = 0.1
+
+
+def _first_key(sort: str):
+    """The first key of ``sort_key(sort)``, the larger the better (newest, importance)."""
+    if sort == "newest":
+        return lambda a: a.when
+    return lambda a: a.importance.score if a.importance else 0.0
 
 
 @dataclass
@@ -62,6 +76,14 @@ class Scope:
 
     def label(self) -> str:
         return "all" if self.kind == "all" else f"{self.kind}: {self.value}"
+
+
+def _passes(query: Filter | None, article: Article, state: UserState | None, now: float) -> bool:
+    """Whether ``query`` admits the article (what :meth:`Library.select` tests)."""
+    if query is None or query.empty:
+        return True
+    text = search_text(article) if query.reads_text else ""
+    return query(Item(article, state or UserState(), text), now)
 
 
 @dataclass
@@ -114,6 +136,82 @@ class Library:
             self._token = None
             self._limit = limit
         self.reload()
+
+    def load_matching(
+        self, query: Filter | None, sort: str, limit: int | None, now: float | None = None
+    ) -> None:
+        """Read only the segments that can hold ``select(query, sort)[:limit]`` (all of
+        the matches when ``limit`` is None): for `reader list`, `export` and `digest`.
+
+        A segment is left unread when the catalog shows that every article in it is
+        older than the query's age term (``@1d``) allows, or, under a sort whose first
+        key the catalog holds (newest, importance) and with a limit, when ``limit``
+        matches already read rank above all its articles. What is read keeps the order a
+        full :meth:`load` gives it, ties included, so :meth:`select` returns the same
+        first ``limit`` ids. ``partial`` tells whether segments were left; a
+        :meth:`reload` reads them.
+        """
+        now = time.time() if now is None else now
+        catalog = self.store.catalog()
+        keyed = _CATALOG_KEYS.get(sort) if limit is not None else None
+        newest: dict[int, float] = {}  # segment -> its newest article's `when` (rounded)
+        best: dict[int, float] = {}  # segment -> its best first key (rounded)
+        for row in catalog.articles.values():
+            number, when = row[SEG], row[WHEN]
+            if when > newest.get(number, -math.inf):
+                newest[number] = when
+            if keyed is not None and row[keyed[0]] > best.get(number, -math.inf):
+                best[number] = row[keyed[0]]
+        on_disk = self.store.segment_numbers()
+        numbers = [n for n in on_disk if n in newest]
+        if query is not None and query.max_age is not None:
+            oldest = now - query.max_age - _WHEN_SLACK
+            numbers = [n for n in numbers if newest[n] >= oldest]
+        states = self.store.states()
+        loaded: dict[int, list[Article]] = {}
+        with gc_paused():
+            if keyed is None:
+                for number in numbers:
+                    loaded[number] = self._segment_articles(number, catalog)
+            elif limit:
+                slack = keyed[1]
+                numbers.sort(key=best.__getitem__, reverse=True)
+                key_of = _first_key(sort)
+                found: list[float] = []  # the first keys of the `limit` best matches
+                for position, number in enumerate(numbers):
+                    articles = loaded[number] = self._segment_articles(number, catalog)
+                    for article in articles:
+                        if _passes(query, article, states.get(article.id), now):
+                            key = key_of(article)
+                            if len(found) < limit:
+                                heapq.heappush(found, key)
+                            elif key > found[0]:
+                                heapq.heapreplace(found, key)
+                    rest = numbers[position + 1 : position + 2]
+                    if len(found) == limit and rest and found[0] > best[rest[0]] + slack:
+                        break  # every article left ranks below the `limit` found
+        articles: dict[str, Article] = {}
+        for number in sorted(loaded, reverse=True):  # load()'s order: the newest first
+            for article in loaded[number]:
+                articles[article.id] = article
+        with self._reloading:
+            self._segment_tokens = {n: self.store.segment_token(n) for n in loaded}
+            self._shard_tokens.clear()
+            self._catalog_token = None
+            self._token = None
+            self._limit = None
+            self.articles = articles
+            self.states = states
+            self.partial = len(loaded) < len(on_disk)
+            self._partial_catalog = catalog if self.partial else None
+            self.ranking = Ranking.from_catalog(
+                catalog, window_days=self.config.importance.window_days
+            )
+
+    def _segment_articles(self, number: int, catalog: Catalog) -> list[Article]:
+        """The articles of one segment that the catalog places there (the catalog is the
+        commit point: a document it does not list there is an interrupted refresh's)."""
+        return [a for a in self.store.load_segment(number) if catalog.segment_of(a.id) == number]
 
     def reload(self) -> Reloaded:
         """Re-read what changed on disk since the last (re)load (and, after a partial

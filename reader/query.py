@@ -91,6 +91,9 @@ class Filter:
     needles: list[str] = field(default_factory=list)
     #: whether any predicate reads ``Item.text`` (else it need not be computed)
     reads_text: bool = False
+    #: the smallest age term (``@7d``) in seconds: older articles never match, so a
+    #: library can leave unread what the catalog shows to be older (None: no age term)
+    max_age: float | None = None
 
     def __call__(self, item: Item, now: float) -> bool:
         return all(predicate(item, now) for predicate in self.predicates)
@@ -204,6 +207,9 @@ def parse_filter(expression: str) -> Filter:
         if needle:
             result.needles.append(needle)
         result.reads_text = result.reads_text or getattr(predicate, "reads_text", False)
+        max_age = getattr(predicate, "max_age", None)
+        if max_age is not None and (result.max_age is None or max_age < result.max_age):
+            result.max_age = max_age
     return result
 
 
@@ -225,7 +231,12 @@ def _term(token: str, column: int, expression: str) -> Predicate:
                 f"{token!r}: write an age like @30m, @6h, @7d, @2w, @3mo", column, expression
             )
         seconds = float(match.group(1)) * _UNITS[match.group(2)]
-        return lambda item, now: now - item.article.when <= seconds
+
+        def young(item: Item, now: float) -> bool:
+            return now - item.article.when <= seconds
+
+        young.max_age = seconds  # type: ignore[attr-defined]
+        return young
     if token.lower().startswith("stars"):
         match = _STARS.match(token.lower())
         if match and not 1 <= int(match.group(2)) <= 5:

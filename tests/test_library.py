@@ -192,3 +192,81 @@ def test_large_lists_sort_with_numpy_exactly_as_in_python(monkeypatch, tmp_path,
         in_python = library.select(query, sort, now=now)
         monkeypatch.setattr(library_module, "_VECTOR_SORT_FROM", 1)
         assert library.select(query, sort, now=now) == in_python, expression
+
+
+# --- reading only what a query can match (reader list --limit, export, digest) ----------
+
+
+@pytest.fixture
+def shuffled_segments(monkeypatch, tmp_path):
+    """120 articles in segments of 10, whose times and scores do not follow the segment
+    order (a feed's archive lands after newer articles), with ties in both, some with
+    no importance, a few read or tagged."""
+    import random
+    from dataclasses import replace
+
+    from reader.models import Importance
+
+    monkeypatch.setattr(store_module, "SEGMENT_CAPACITY", 10)
+    rng = random.Random(5)
+    now = 1_800_000_000.0
+    store = Store.open(tmp_path / "store")
+    with store.writing() as writer:
+        for i in range(120):
+            age = rng.choice([3600.0, 7200.0, rng.uniform(0, 40 * 86400)])  # ties at 1h, 2h
+            score = rng.choice([0.5, 0.25, round(rng.uniform(0, 1), 3)])
+            article = replace(
+                old_article(i),
+                collected=now - rng.uniform(0, 3600),
+                published=now - age,
+                lang=rng.choice(["en", "de"]),
+                importance=None if i % 17 == 0 else Importance(score, 1 + int(score * 4), "x"),
+            )
+            writer.add(article, body=f"text {i}")
+    store.change_state(
+        [StateChange(old_article(i).id, read=True) for i in range(0, 120, 3)]
+        + [StateChange(old_article(i).id, add_tags=("keep",)) for i in range(0, 120, 7)]
+    )
+    return store, now
+
+
+@pytest.mark.parametrize("sort", ["newest", "importance", "worth", "freshness", "source"])
+@pytest.mark.parametrize("expression", ["", "+unread", "lang:de @3d", "@90m", "+keep told"])
+@pytest.mark.parametrize("limit", [None, 0, 1, 5, 30])
+def test_reading_what_can_match_selects_what_a_full_load_selects(
+    shuffled_segments, sort, expression, limit
+):
+    from reader.query import parse_filter
+
+    store, now = shuffled_segments
+    query = parse_filter(expression)
+    full = Library(store, parse_config(""))
+    full.load()
+    wanted = full.select(query, sort, now=now)[:limit]
+    library = Library(store, parse_config(""))
+    library.load_matching(query, sort, limit, now=now)
+    assert library.select(query, sort, now=now)[:limit] == wanted
+    for article_id in wanted:  # the cards are the same too (marks, ranking)
+        assert library.card(article_id, now) == full.card(article_id, now)
+
+
+def test_a_limit_under_a_catalog_sort_reads_only_the_segments_it_needs(
+    shuffled_segments, monkeypatch
+):
+    from reader.query import parse_filter
+
+    store, now = shuffled_segments
+    reads: list[int] = []
+    load_segment = Store.load_segment
+    monkeypatch.setattr(Store, "load_segment", lambda s, n: reads.append(n) or load_segment(s, n))
+    library = Library(store, parse_config(""))
+    library.load_matching(parse_filter(""), "newest", 3, now=now)
+    assert library.partial and 1 <= len(reads) < 12
+    reads.clear()
+    library.load_matching(parse_filter("@90m"), "worth", None, now=now)  # no catalog key
+    assert library.partial and len(reads) < 12  # the age term alone skips segments
+    first = set(reads)
+    reads.clear()
+    library.reload()  # and a reload reads the rest, only the rest
+    assert not library.partial and len(library.articles) == 120
+    assert sorted(reads) == sorted(set(range(1, 13)) - first)
