@@ -12,6 +12,8 @@ story vectors, the reader's marks on a share of them), then measures:
 - refresh write: storing 200 new articles (relate + score + write, under the lock);
 - a tag keystroke: one mark change on disk;
 - search: a full-text filter over titles and summaries;
+- pipeline commands (`reader list --limit 20`, `reader list @1d`, `reader digest`,
+  `reader list` of everything) as subprocesses, start-up included;
 - enrichment: articles/s for the corpus (parse excluded), and relating 200 new
   articles to the store.
 
@@ -25,6 +27,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import math
 import os
 import pickle
 import random
@@ -306,6 +309,31 @@ def search(path: Path) -> dict:
     }
 
 
+#: `reader` commands of a pipeline (cron mail, a script), timed as subprocesses.
+PIPELINE = {
+    "list_limit": ["list", "--limit", "20"],
+    "list_day": ["list", "@1d"],
+    "digest": ["digest"],
+    "list_all": ["list", "--format", "{id}"],
+}
+
+
+def pipeline(path: Path) -> dict:
+    """Wall seconds (best of 3) of `reader` commands that read the store, start-up
+    included: a limit or an age term reads only the segments that can match."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    found = {}
+    for name, args in PIPELINE.items():
+        command = [sys.executable, "-m", "reader", "--db", str(path), *args]
+        best = math.inf
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+            best = min(best, time.perf_counter() - started)
+        found[name] = best
+    return found
+
+
 def enrichment_rate() -> float:
     """Articles/s of the per-article enrichment (language, summary, type, topics...)."""
     from reader.config import FeedConfig, parse_config
@@ -369,6 +397,7 @@ def main() -> None:
             "search": search(path),
             "keystroke": keystroke(copy),
             "refresh": refresh_write(copy, base),
+            "pipeline": pipeline(path),
         }
         shutil.rmtree(copy)
         print(f"measured {size:,}", flush=True)
@@ -411,6 +440,10 @@ def main() -> None:
             lambda r: f"{r['refresh']['relate_score']:.2f} s",
         ),
         ("refresh +200: whole store transaction", "", lambda r: f"{r['refresh']['total']:.2f} s"),
+        ("`reader list --limit 20`", "", lambda r: f"{r['pipeline']['list_limit']:.2f} s"),
+        ("`reader list @1d`", "", lambda r: f"{r['pipeline']['list_day']:.2f} s"),
+        ("`reader digest` (the last day)", "", lambda r: f"{r['pipeline']['digest']:.2f} s"),
+        ("`reader list` (every article)", "", lambda r: f"{r['pipeline']['list_all']:.2f} s"),
     ]
     print()
     row("figure", "target", [f"{s:,}" for s in sizes])
