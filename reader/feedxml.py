@@ -124,6 +124,23 @@ def _feedparser_parts():
 ) = _feedparser_parts()
 
 
+#: An absolute http(s) URL that feedparser's _urljoin gives back unchanged, whatever the
+#: base: a lower-case scheme, an ASCII host (urlsplit checks others, and brackets),
+#: no ";" params in the path (urlunparse drops an empty one), no empty query or
+#: fragment, no whitespace (urlsplit removes tabs and line breaks). Most links are
+#: such URLs; joining each cost ~10 us (0.08 s over the corpus).
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-_~%!$&'()*+,=:]+(?:/[^\s?#;\\]*)?(?:\?[^\s#\\]+)?(?:#[^\s\\]+)?"
+)
+
+
+def _join(base: str, uri: str) -> str:
+    """feedparser's ``_urljoin(base, uri)``, without its work for a plain absolute URL."""
+    if _PLAIN_URL.fullmatch(uri):
+        return uri
+    return _urljoin(base, uri)
+
+
 def to_utf8(body: bytes, headers: dict[str, str]) -> bytes | None:
     """The document as feedparser decodes it (its own function: HTTP charset, XML
     declaration, BOM, its defaults and fallbacks), re-declared as UTF-8; None when
@@ -478,7 +495,7 @@ class _Walker:
             with contextlib.suppress(binascii.Error, binascii.Incomplete, UnicodeDecodeError):
                 output = base64.decodebytes(output.encode("utf8")).decode("utf8")
         if element in _RELATIVE_URI and output and (element != "id" or self.guidislink):
-            output = _urljoin(self.base or "", output)
+            output = _join(self.base or "", output)
         if (
             not self.version.startswith("atom")
             and self.contentparams.get("type") == "text/plain"
@@ -811,7 +828,7 @@ def _start_link(w: _Walker, attrs: dict[str, str]) -> None:
     context = w.context()
     attrs = _enforce_href(attrs)
     if "href" in attrs:
-        attrs["href"] = _urljoin(w.base or "", attrs["href"])
+        attrs["href"] = _join(w.base or "", attrs["href"])
     expecting = w.infeed or w.inentry or w.insource
     context.setdefault("links", [])
     if not (w.inentry and w.inimage):

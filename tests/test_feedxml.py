@@ -328,3 +328,22 @@ _ATOM_ELEMENTS = st.one_of(
 def test_random_atom_reads_the_same_on_both_paths(entries, entry_attrs):
     body = atom("".join(f"<entry{entry_attrs}>{''.join(parts)}</entry>" for parts in entries))
     agree_on_the_fast_path(body)
+
+
+_URL_PARTS = st.lists(
+    st.sampled_from(
+        [*"abXZ09./?#;:@[]%&=+-_~!$'()*,\\ \t\né日ｆ\x00", "//", "..", "?#", ";x", "%2F", "。"]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "https:///", "http:", ""]),
+    _URL_PARTS,
+    st.sampled_from(["", "https://ex.org/a/b", "http://ex.org/", "ftp://x/", "mailto:x"]),
+)
+def test_a_plain_absolute_link_skips_the_join_and_gets_what_the_join_gives(scheme, rest, base):
+    uri = scheme + rest
+    assert feedxml._join(base, uri) == feedxml._urljoin(base, uri)
