@@ -504,11 +504,12 @@ class _Walker:
             self.contentparams["type"] = "text/html"
         self.contentparams.pop("mode", None)
         self.contentparams.pop("base64", None)
-        # feedparser's fix for UTF-8 read as Latin-1 and written again
-        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-            output = output.encode("iso-8859-1").decode("utf-8")
-        if _C1.search(output):  # translate() with a dict is slow: only when needed
-            output = output.translate(_CP1252)
+        if not output.isascii():  # both steps leave ASCII as it is
+            # feedparser's fix for UTF-8 read as Latin-1 and written again
+            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+                output = output.encode("iso-8859-1").decode("utf-8")
+            if _C1.search(output):  # translate() with a dict is slow: only when needed
+                output = output.translate(_CP1252)
         if element in ("category", "tags", "itunes_keywords"):
             return output
         if element == "title" and -1 < self.title_depth <= self.depth:
