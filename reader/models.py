@@ -6,7 +6,7 @@ they become ISO 8601 only at the edges (JSON output, the card).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 ARTICLE_TYPES = ("news", "blog", "paper", "release", "video", "podcast", "other")
@@ -115,7 +115,22 @@ class Article:
         return self.collected
 
     def with_(self, **changes) -> Article:
-        return replace(self, **changes)
+        """A copy with ``changes``, as ``dataclasses.replace`` makes it, without its
+        per-call walk of the dataclass fields (a refresh copies each new article twice)."""
+        new = _new_article()
+        for name in _ARTICLE_FIELDS:
+            _set_field(new, name, changes.pop(name) if name in changes else getattr(self, name))
+        if changes:
+            raise TypeError(f"Article has no field {next(iter(changes))!r}")
+        return new
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+_set_field = object.__setattr__  # how a frozen dataclass's own __init__ sets its fields
+
+
+def _new_article() -> Article:
+    return object.__new__(Article)
 
 
 @dataclass(frozen=True, slots=True)
