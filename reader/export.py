@@ -49,7 +49,9 @@ def card_time(card: dict) -> float | None:
     for key in ("published", "collected"):
         value = card.get(key)
         if value:
-            return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+            # the card's own format (models.iso): fromisoformat reads it ~20x faster than
+            # strptime, which was a sixth of `reader list` over a whole store
+            return datetime.fromisoformat(value).timestamp()
     return None
 
 
