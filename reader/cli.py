@@ -127,7 +127,18 @@ def _where_help() -> str:
     return "\n".join(lines)
 
 
+class _ReaderLeft(Exception):
+    """Whoever read our output went away (`reader list | head`): a BrokenPipeError, in
+    a type click lets through (it turns an EPIPE OSError into exit code 1)."""
+
+
 class ReaderGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _ReaderLeft() from exc
+
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
         for block in (_where_help(), EXIT_CODES_HELP, SHELL_COMPLETION_HELP):
@@ -511,8 +522,10 @@ def list_(
         out.flush()
     else:
         width = _terminal_width()
+        out = sys.stdout  # not click.echo: it flushes each line, a write per article
         for item in cards:
-            click.echo(_list_line(item, now, width))
+            out.write(_list_line(item, now, width) + "\n")
+        out.flush()
 
 
 @main_group.command()
@@ -1314,7 +1327,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, _ReaderLeft):
         # `reader list | head`: the reader went away; not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -260,3 +260,15 @@ def test_ages_fit_their_four_columns(seconds, shown):
     from reader.export import age
 
     assert age(seconds) == shown == shown_in_the_app(seconds) and len(shown) <= 4
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(reader):
+    """`reader list | head`: the output outgrows the pipe, the reader closes it, and
+    the command ends quietly with 0 (`set -o pipefail` scripts rely on it)."""
+    started = reader.start("list", "--format", "{summary} " * 3000)  # ~10 MB of lines
+    started.stdout.read(1000)
+    started.stdout.close()  # the command is blocked on a full pipe: now it breaks
+    err = started.stderr.read()
+    started.stderr.close()
+    assert started.wait(timeout=60) == 0
+    assert err == ""
