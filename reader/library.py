@@ -120,6 +120,8 @@ class Library:
         self._sort_columns: tuple | None = None
         #: True while only the newest segments are loaded (see :meth:`load`)
         self.partial = False
+        #: True when what is loaded is not the newest segments (load_matching)
+        self._reorder = False
 
     # -- loading
 
@@ -135,6 +137,7 @@ class Library:
             self._partial_catalog = None
             self._token = None
             self._limit = limit
+            self._reorder = False
         self.reload()
 
     def load_matching(
@@ -169,17 +172,19 @@ class Library:
             numbers = [n for n in numbers if newest[n] >= oldest]
         states = self.store.states()
         loaded: dict[int, list[Article]] = {}
+        tokens: dict[int, tuple] = {}
         with gc_paused():
             if keyed is None:
                 for number in numbers:
-                    loaded[number] = self._segment_articles(number, catalog)
+                    tokens[number], loaded[number] = self._segment_articles(number, catalog)
             elif limit:
                 slack = keyed[1]
                 numbers.sort(key=best.__getitem__, reverse=True)
                 key_of = _first_key(sort)
                 found: list[float] = []  # the first keys of the `limit` best matches
                 for position, number in enumerate(numbers):
-                    articles = loaded[number] = self._segment_articles(number, catalog)
+                    tokens[number], articles = self._segment_articles(number, catalog)
+                    loaded[number] = articles
                     for article in articles:
                         if _passes(query, article, states.get(article.id), now):
                             key = key_of(article)
@@ -195,7 +200,7 @@ class Library:
             for article in loaded[number]:
                 articles[article.id] = article
         with self._reloading:
-            self._segment_tokens = {n: self.store.segment_token(n) for n in loaded}
+            self._segment_tokens = tokens
             self._shard_tokens.clear()
             self._catalog_token = None
             self._token = None
@@ -203,15 +208,22 @@ class Library:
             self.articles = articles
             self.states = states
             self.partial = len(loaded) < len(on_disk)
+            # the segments left may be newer than some read: the reload that reads them
+            # puts the articles back in load()'s order (see _reload_articles)
+            self._reorder = self.partial
             self._partial_catalog = catalog if self.partial else None
             self.ranking = Ranking.from_catalog(
                 catalog, window_days=self.config.importance.window_days
             )
 
-    def _segment_articles(self, number: int, catalog: Catalog) -> list[Article]:
-        """The articles of one segment that the catalog places there (the catalog is the
-        commit point: a document it does not list there is an interrupted refresh's)."""
-        return [a for a in self.store.load_segment(number) if catalog.segment_of(a.id) == number]
+    def _segment_articles(self, number: int, catalog: Catalog) -> tuple[tuple, list[Article]]:
+        """(the segment file's token, the articles of the segment that the catalog places
+        there: the catalog is the commit point, a document it does not list there is an
+        interrupted refresh's). The token is taken before the read: a refresh that
+        rewrites the file meanwhile changes it, and the next reload reads the file again."""
+        token = self.store.segment_token(number)
+        articles = self.store.load_segment(number)
+        return token, [a for a in articles if catalog.segment_of(a.id) == number]
 
     def reload(self) -> Reloaded:
         """Re-read what changed on disk since the last (re)load (and, after a partial
@@ -286,6 +298,12 @@ class Library:
                 del articles[article_id]
                 result.removed_ids.append(article_id)
                 result.changed = True
+            if self._reorder and not partial:
+                # after load_matching, older segments may have been read before newer
+                # ones: back to load()'s order (the newest segment first), which a sort
+                # keeps for articles of equal keys
+                articles = dict(sorted(articles.items(), key=lambda item: -item[1].segment))
+                self._reorder = False
         self.articles = articles
         self.partial = partial
         self._partial_catalog = catalog if partial else None

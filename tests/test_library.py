@@ -270,3 +270,60 @@ def test_a_limit_under_a_catalog_sort_reads_only_the_segments_it_needs(
     library.reload()  # and a reload reads the rest, only the rest
     assert not library.partial and len(library.articles) == 120
     assert sorted(reads) == sorted(set(range(1, 13)) - first)
+
+
+def test_the_reload_after_reading_what_can_match_restores_a_full_loads_order(monkeypatch, tmp_path):
+    """An older segment read before a newer one (its article ranked first) would leave
+    ties in another order than a fresh load gives them; the reload that completes the
+    library puts the newest segment first again."""
+    from dataclasses import replace
+
+    from reader.query import parse_filter
+
+    monkeypatch.setattr(store_module, "SEGMENT_CAPACITY", 2)
+    t = 1_800_000_000.0
+    store = Store.open(tmp_path / "store")
+    with store.writing() as writer:  # segment 1: the newest and one at t; segment 2: one at t
+        for i, when in ((0, t + 200), (1, t), (2, t)):
+            writer.add(replace(old_article(i), published=when, collected=when), body="b")
+    query = parse_filter("")
+    full = Library(store, parse_config(""))
+    full.load()
+    library = Library(store, parse_config(""))
+    library.load_matching(query, "newest", 1, now=t)
+    assert library.partial
+    library.reload()
+    assert not library.partial
+    assert library.select(query, "newest", now=t) == full.select(query, "newest", now=t)
+
+
+def test_a_segment_rewritten_while_it_is_read_is_read_again_by_the_next_reload(
+    monkeypatch, tmp_path
+):
+    from dataclasses import replace
+
+    from reader.query import parse_filter
+
+    monkeypatch.setattr(store_module, "SEGMENT_CAPACITY", 10)
+    store = Store.open(tmp_path / "store")
+    with store.writing() as writer:  # one segment, still open: a refresh adds to it
+        for i in range(5):
+            writer.add(old_article(i), body="b")
+    read = Store.load_segment
+    landed = []
+
+    def read_then_a_refresh_lands(self, number):
+        articles = read(self, number)
+        if not landed:  # `reader refresh` writes right after the read
+            landed.append(replace(old_article(99), collected=old_article(4).collected + 1))
+            with self.writing() as writer:
+                writer.add(landed[0], body="new")
+        return articles
+
+    monkeypatch.setattr(Store, "load_segment", read_then_a_refresh_lands)
+    library = Library(store, parse_config(""))
+    library.load_matching(parse_filter(""), "newest", None)
+    monkeypatch.setattr(Store, "load_segment", read)
+    library.reload()
+    assert landed[0].id in library.articles
+    assert set(library.articles) == set(store.catalog().articles)
