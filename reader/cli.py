@@ -128,17 +128,23 @@ def _where_help() -> str:
 
 
 class _ReaderLeft(Exception):
-    """Whoever read our output went away (`reader list | head`): a BrokenPipeError, in
-    a type click lets through (it turns an EPIPE OSError into exit code 1)."""
+    """Whoever read our output went away (`reader list | head`): a BrokenPipeError of a
+    write to stdout, in a type click lets through (it turns an EPIPE OSError into exit
+    code 1). Only :func:`_stdout` raises it: a broken pipe elsewhere stays an error."""
+
+
+@contextlib.contextmanager
+def _stdout():
+    """The stream a command writes its output to: click's (UTF-8 even when Python's
+    stdout is ASCII, as for click.echo), and a reader that stops reading ends the
+    command quietly, with exit code 0."""
+    try:
+        yield click.get_text_stream("stdout")
+    except BrokenPipeError as exc:
+        raise _ReaderLeft() from exc
 
 
 class ReaderGroup(click.Group):
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError as exc:
-            raise _ReaderLeft() from exc
-
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_paragraph()
         for block in (_where_help(), EXIT_CODES_HELP, SHELL_COMPLETION_HELP):
@@ -337,17 +343,21 @@ class _RefreshPrinter:
 def _dump_json(data) -> None:
     import orjson
 
-    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-    sys.stdout.flush()
+    with _stdout() as out:
+        out.flush()
+        out.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        out.buffer.flush()
 
 
 def _write_jsonl(items) -> None:
     import orjson
 
-    out = sys.stdout.buffer
-    for item in items:
-        out.write(orjson.dumps(item) + b"\n")
-    out.flush()
+    with _stdout() as text:
+        text.flush()
+        out = text.buffer
+        for item in items:
+            out.write(orjson.dumps(item) + b"\n")
+        out.flush()
 
 
 def _ranking(obj: Context, store, catalog=None):
@@ -516,16 +526,16 @@ def list_(
     elif as_jsonl:
         _write_jsonl(cards)
     elif compiled is not None:
-        out = sys.stdout
-        for item in cards:
-            out.write(compiled.render(item, now) + "\n")
-        out.flush()
+        with _stdout() as out:
+            for item in cards:
+                out.write(compiled.render(item, now) + "\n")
+            out.flush()
     else:
         width = _terminal_width()
-        out = sys.stdout  # not click.echo: it flushes each line, a write per article
-        for item in cards:
-            out.write(_list_line(item, now, width) + "\n")
-        out.flush()
+        with _stdout() as out:  # not click.echo: it flushes each line, a write per article
+            for item in cards:
+                out.write(_list_line(item, now, width) + "\n")
+            out.flush()
 
 
 @main_group.command()
@@ -550,14 +560,13 @@ def show(obj: Context, article_id: str, as_json: bool) -> None:
         data["text"] = store.body(article)
         _dump_json(data)
         return
-    for key, value in _card_lines(data):
-        click.echo(f"{key:<11}{clean_inline(value) or '-'}")
+    lines = [f"{key:<11}{clean_inline(value) or '-'}" for key, value in _card_lines(data)]
     if data.get("summary"):
-        click.echo()
-        for line in data["summary"]:
-            click.echo(f"  • {clean_inline(line)}")
-    click.echo()
-    click.echo(clean_block(store.body(article)))
+        lines += ["", *(f"  • {clean_inline(line)}" for line in data["summary"])]
+    lines += ["", clean_block(store.body(article))]
+    with _stdout() as out:
+        out.write("\n".join(lines) + "\n")
+        out.flush()
 
 
 def _card_lines(data: dict) -> list[tuple[str, str]]:
@@ -654,8 +663,9 @@ def feeds(obj: Context, as_json: bool) -> None:
 def _output(path: str | None, text: str) -> None:
     """stdout, or a file written whole (temporary file, then rename)."""
     if path is None or path == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        with _stdout() as out:
+            out.write(text)
+            out.flush()
         return
     target = Path(path).expanduser()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

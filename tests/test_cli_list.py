@@ -272,3 +272,35 @@ def test_a_reader_that_stops_reading_is_not_an_error(reader):
     started.stderr.close()
     assert started.wait(timeout=60) == 0
     assert err == ""
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_still_an_error(reader):
+    """Only our own output's reader going away is quiet: a broken pipe elsewhere (a
+    socket, a worker's pipe) fails the command as any other error."""
+    script = (
+        "import sys\n"
+        "import reader.library\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "reader.library.Library.load_matching = broken\n"
+        "from reader.__main__ import main\n"
+        f"sys.argv = {['reader', *reader.argv('list')[3:]]!r}\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [reader.argv()[0], "-c", script], capture_output=True, text=True, env=reader.env()
+    )
+    assert done.returncode == 1
+
+
+def test_list_writes_utf_8_to_an_ascii_stdout(reader):
+    """As click.echo does: stars and titles in any script reach a stdout that Python
+    thinks is ASCII (PYTHONIOENCODING=ascii, an ASCII locale) as UTF-8."""
+    for argv in (("list",), ("show", reader("list", "--format", "{id}").out.split()[0])):
+        done = subprocess.run(
+            reader.argv(*argv),
+            capture_output=True,
+            env={**reader.env(), "PYTHONIOENCODING": "ascii"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert "★".encode() in done.stdout or "•".encode() in done.stdout
