@@ -130,15 +130,20 @@ class Library:
         least that many articles (``partial`` is then True if there are more): enough
         for a first screen at once; the next :meth:`reload` reads the rest."""
         with self._reloading:
-            self.articles = {}
-            self._segment_tokens.clear()
-            self._shard_tokens.clear()
-            self._catalog_token = None
-            self._partial_catalog = None
-            self._token = None
-            self._limit = limit
-            self._reorder = False
+            self._start_over({}, {}, limit)
         self.reload()
+
+    def _start_over(self, articles: dict, tokens: dict, limit: int | None) -> None:
+        """What a load starts from (under the reload lock): these articles, read from
+        the segments of these tokens, and nothing else known to be read."""
+        self.articles = articles
+        self._segment_tokens = tokens
+        self._shard_tokens.clear()
+        self._catalog_token = None
+        self._partial_catalog = None
+        self._token = None
+        self._limit = limit
+        self._reorder = False
 
     def load_matching(
         self, query: Filter | None, sort: str, limit: int | None, now: float | None = None
@@ -200,12 +205,7 @@ class Library:
             for article in loaded[number]:
                 articles[article.id] = article
         with self._reloading:
-            self._segment_tokens = tokens
-            self._shard_tokens.clear()
-            self._catalog_token = None
-            self._token = None
-            self._limit = None
-            self.articles = articles
+            self._start_over(articles, tokens, None)
             self.states = states
             self.partial = len(loaded) < len(on_disk)
             # the segments left may be newer than some read: the reload that reads them
