@@ -215,11 +215,20 @@ def _content(entry) -> str:
     return _text_of(entry.get("summary") or "", detail.get("type"))
 
 
+def _scheme(link: str) -> str:
+    """``urlsplit(link).scheme`` (lower-case), at once for the usual http(s) links."""
+    if link.startswith("https://"):
+        return "https"
+    if link.startswith("http://"):
+        return "http"
+    return urlsplit(link).scheme.lower()
+
+
 def _safe_link(link: str, base: str) -> str:
     link = clean_inline(link)
     if not link:
         return ""
-    if not urlsplit(link).scheme and base:
+    if not _scheme(link) and base:
         link = urljoin(base, link)
     return link
 
@@ -243,7 +252,7 @@ def _entry_link(entry, base: str) -> str:
     fallback = ""
     for candidate in candidates:
         link = _safe_link(candidate, base)
-        scheme = urlsplit(link).scheme.lower()
+        scheme = _scheme(link)
         if scheme in ("http", "https"):
             return link
         if link and scheme not in _IDENTIFIER_SCHEMES and not fallback:
