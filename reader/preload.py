@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import contextlib
 
-import sentencex  # noqa: F401  # the summariser's sentence splitter, imported on first use
-
 import reader.enrich
 import reader.feedxml  # lxml and feedparser: the fast path and its fallback
 import reader.parse
 import reader.parsejob  # parse_job, the jobs' entry point, and what it imports
-import reader.summarise  # noqa: F401  # and reader.boilerplate: enrichment imports them late
+import reader.summarise  # noqa: F401  # sentencex, reader.boilerplate: enrichment imports them late
 from reader.language import warm_up
 
 with contextlib.suppress(Exception):

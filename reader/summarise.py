@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from itertools import chain, repeat
 from operator import add, mul, ne
 
+from sentencex import segment
+
 from reader.boilerplate import is_boilerplate
 from reader.text import repair_mojibake
 
@@ -87,8 +89,6 @@ def _segmenter_lang(lang: str | None) -> str:
 
 def _segment(line: str, lang: str) -> list[str]:
     """sentencex's sentences of one line, mended; each is an exact piece of the line."""
-    from sentencex import segment
-
     pieces = segment(lang, line)
     if len(pieces) == 1:  # three lines in four: nothing to mend
         piece = pieces[0].strip()
