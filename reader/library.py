@@ -181,15 +181,16 @@ class Library:
         with gc_paused():
             if keyed is None:
                 for number in numbers:
-                    tokens[number], loaded[number] = self._segment_articles(number, catalog)
+                    tokens[number] = self.store.segment_token(number)  # before the read
+                    loaded[number] = self._committed(number, catalog)
             elif limit:
                 slack = keyed[1]
                 numbers.sort(key=best.__getitem__, reverse=True)
                 key_of = _first_key(sort)
                 found: list[float] = []  # the first keys of the `limit` best matches
                 for position, number in enumerate(numbers):
-                    tokens[number], articles = self._segment_articles(number, catalog)
-                    loaded[number] = articles
+                    tokens[number] = self.store.segment_token(number)  # before the read
+                    articles = loaded[number] = self._committed(number, catalog)
                     for article in articles:
                         if _passes(query, article, states.get(article.id), now):
                             key = key_of(article)
@@ -216,14 +217,13 @@ class Library:
                 catalog, window_days=self.config.importance.window_days
             )
 
-    def _segment_articles(self, number: int, catalog: Catalog) -> tuple[tuple, list[Article]]:
-        """(the segment file's token, the articles of the segment that the catalog places
-        there: the catalog is the commit point, a document it does not list there is an
-        interrupted refresh's). The token is taken before the read: a refresh that
-        rewrites the file meanwhile changes it, and the next reload reads the file again."""
-        token = self.store.segment_token(number)
-        articles = self.store.load_segment(number)
-        return token, [a for a in articles if catalog.segment_of(a.id) == number]
+    def _committed(self, number: int, catalog: Catalog) -> list[Article]:
+        """The articles of one segment that the catalog places there: the catalog is the
+        commit point, a document it does not place in this segment is a leftover of an
+        interrupted refresh. Take the segment's token before this read (a refresh that
+        rewrites the file meanwhile then changes it, and the next reload reads it again).
+        """
+        return [a for a in self.store.load_segment(number) if catalog.segment_of(a.id) == number]
 
     def reload(self) -> Reloaded:
         """Re-read what changed on disk since the last (re)load (and, after a partial
@@ -283,11 +283,7 @@ class Library:
                 if self._segment_tokens.get(number) == token:
                     continue
                 self._segment_tokens[number] = token
-                for article in self.store.load_segment(number):
-                    # the catalog is the commit point: a document it does not place in
-                    # this segment is a leftover of an interrupted refresh
-                    if catalog.segment_of(article.id) != number:
-                        continue
+                for article in self._committed(number, catalog):
                     if article.id not in articles:
                         result.new_ids.append(article.id)
                     articles[article.id] = article
