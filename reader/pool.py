@@ -9,6 +9,7 @@ what it needs and fetching; this module imports nothing heavy for that reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -18,6 +19,14 @@ from reader.models import FeedRecord
 
 #: This many feeds never read before start the parse pool as the refresh starts.
 PRESTART_NEW_FEEDS = 4
+#: Added to each parse worker's niceness. The workers are batch work; the refresh's own
+#: process (or the app running it) hands them their jobs, embeds and stores what they
+#: return. Given the same priority, on a 2-core machine the workers and that process
+#: shared the cores, its work fell behind theirs and was left to do alone after the last
+#: job. Lower-priority workers leave it the core it needs when it needs one: a cold
+#: refresh of the corpus took 0.1-0.16 s less in alternating runs (medians 5.21 -> 5.05,
+#: 5.37 -> 5.23 s), and the app stays responsive while its refresh parses.
+WORKER_NICENESS = 10
 #: How the workers are started: forked from a server that preloaded the parser.
 CONTEXT = "forkserver"
 _PRELOAD = ["reader.preload"]
@@ -76,9 +85,11 @@ def _ready() -> None:
 
 def _warm(config: Config | None = None) -> None:
     """Each worker's initializer: what the forkserver preloads (a no-op there, already
-    imported), so that pools of other start methods are prepared the same way; and the
-    config its jobs use."""
+    imported), so that pools of other start methods are prepared the same way; a lower
+    priority (:data:`WORKER_NICENESS`); and the config its jobs use."""
     import reader.preload  # noqa: F401
     from reader import parsejob
 
+    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
+        os.nice(WORKER_NICENESS)
     parsejob.use_config(config)

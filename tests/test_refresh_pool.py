@@ -75,3 +75,16 @@ def test_the_pool_is_started_early_only_for_feeds_never_read():
         + "".join(f'[[feed]]\nurl = "https://example.org/{i}.xml"\n' for i in range(5))
     )
     assert not needs_pool_now(single, list(single.feeds), {})
+
+
+def test_parse_workers_run_below_the_refresh_s_priority():
+    from reader.pool import WORKER_NICENESS, make_pool
+
+    own = os.nice(0)
+    pool = make_pool(1, "forkserver")
+    try:
+        worker = pool.submit(os.nice, 0).result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert worker == min(own + WORKER_NICENESS, 19)
+    assert os.nice(0) == own  # this process keeps its own
