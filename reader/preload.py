@@ -18,13 +18,23 @@ worker on its first article, as it would be without this module.
 from __future__ import annotations
 
 import contextlib
+import gc
 
 import reader.enrich
 import reader.feedxml  # lxml and feedparser: the fast path and its fallback
 import reader.parse
 import reader.parsejob  # parse_job, the jobs' entry point, and what it imports
+import reader.store  # parsejob checks each article against the store's format
 import reader.summarise  # noqa: F401  # sentencex, reader.boilerplate: enrichment imports them late
 from reader.language import warm_up
 
+with contextlib.suppress(ImportError):
+    import selectolax.lexbor  # noqa: F401  # reader.text imports it on the first HTML
+
 with contextlib.suppress(Exception):
     warm_up()
+
+# What is loaded now lives as long as the workers: out of the collector's sight, their
+# collections do not walk it (nor write to its pages, which each forked worker would
+# then copy)
+gc.freeze()
