@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from reader import boilerplate
 from reader.boilerplate import is_boilerplate, strip_boilerplate, strip_tail
 from reader.errors import ParseError
 from reader.parse import parse_feed
@@ -305,3 +309,162 @@ def test_corpus_keeps_known_prose(corpus_dir) -> None:
     atp = [strip_boilerplate(text) for text in _entries()["RSParser__atp.rss"]]
     assert any("• iFixit particle experiment" in text for text in atp)
     assert not any("Squarespace: Make your next move" in text for text in atp)
+
+
+# --- patterns matched in lower case (boilerplate.Caseless) ------------------------------
+
+CASELESS = {
+    "_LINE": boilerplate._LINE,
+    "_SECTION_HEADING": boilerplate._SECTION_HEADING,
+    "_PROMO_HEADING": boilerplate._PROMO_HEADING,
+}
+
+
+def _folded_variants() -> dict[str, str]:
+    """The letters the regex engine folds together with a plain one under IGNORECASE, each
+    with that plain letter (the lower case of the group's upper-case letter)."""
+    import _sre
+    from re import _casefix
+
+    groups = {frozenset([key, *others]) for key, others in _casefix._EXTRA_CASES.items()}
+    variants: dict[str, str] = {}
+    for group in groups:
+        plain = min(group)
+        for code in group:
+            upper = chr(code).upper()
+            if len(upper) == 1 and _sre.unicode_tolower(ord(upper)) in group:
+                plain = _sre.unicode_tolower(ord(upper))
+                break
+        variants.update({chr(code): chr(plain) for code in group - {plain}})
+    return variants
+
+
+def _case_special() -> set[str]:
+    """What boilerplate.CASE_SPECIAL must hold, derived from this Python: a character is
+    special when str.lower() and the regex engine's own lower-casing differ on it, or when
+    it is a folded variant (or lower-cases to one); and "Σ", which str.lower() writes "ς"
+    at the end of a word."""
+    import _sre
+
+    variants = {ord(ch) for ch in _folded_variants()}
+    special = {"\u03a3"}
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        lowered = chr(code).lower()
+        engine = _sre.unicode_tolower(code)
+        if len(lowered) != 1 or ord(lowered) != engine or engine in variants or code in variants:
+            special.add(chr(code))
+    return special
+
+
+def test_case_special_is_what_this_python_folds_differently() -> None:
+    assert _folded_variants() == boilerplate._VARIANTS
+    assert set(boilerplate.CASE_SPECIAL) == _case_special()
+
+
+def _written_in_lower_case(pattern: str) -> list[str]:
+    """The characters of the pattern (literals, set members, range ends and insides) that
+    lower-casing would change, or that the engine folds with another: must be none."""
+    import _sre
+    from re import _constants as c
+    from re import _parser
+
+    found: list[str] = []
+    variants = boilerplate._VARIANTS
+
+    def check(code: int, *, in_range: bool = False) -> None:
+        if _sre.unicode_tolower(code) != code:
+            found.append(chr(code))
+        elif chr(code) in boilerplate.CASE_SPECIAL and (in_range or chr(code) not in variants):
+            found.append(chr(code))  # a variant is written plain for the lower-case pattern
+
+    def walk(items) -> None:
+        for op, value in items:
+            if op in (c.LITERAL, c.NOT_LITERAL):
+                check(value)
+            elif op is c.IN:
+                for member_op, member in value:
+                    if member_op is c.LITERAL:
+                        check(member)
+                    elif member_op is c.RANGE:
+                        for code in range(member[0], member[1] + 1):
+                            check(code, in_range=True)
+            elif op is c.SUBPATTERN:
+                walk(value[-1])
+            elif op is c.BRANCH:
+                for branch in value[1]:
+                    walk(branch)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                walk(value[2])
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                walk(value[1])
+            elif op is c.ATOMIC_GROUP:
+                walk(value)
+            elif op is c.GROUPREF_EXISTS:
+                walk(value[1])
+                if value[2] is not None:
+                    walk(value[2])
+
+    walk(_parser.parse(pattern))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(CASELESS))
+def test_caseless_patterns_are_written_in_lower_case(name: str) -> None:
+    assert _written_in_lower_case(CASELESS[name].pattern) == []
+    assert not re.search(r"\(\?[a-zA-Z]*i", CASELESS[name].pattern)  # no inline flags
+
+
+def test_the_lower_case_check_finds_upper_case() -> None:
+    assert _written_in_lower_case("read more|[A-Z]x") != []
+    assert _written_in_lower_case("(?:photo|Foto)") == ["F"]
+    assert _written_in_lower_case("[^s]ſ") == []  # a variant letter is written plain
+    assert _written_in_lower_case("[ſ-ſ]") == ["ſ"]  # but not inside a range
+    assert _written_in_lower_case("İ") == ["İ"]
+
+
+_PIECES = st.sampled_from(
+    [line for line in BOILERPLATE + PROSE if len(line) <= 120]
+    + ["Read more", "Photo: AFP", "Related: the vote", "Ǆ", "ǅ", "ẞ", "K", "Å", "Ω"]
+    + ["ſ", "ı", "İ", "Σ", "ς", "ϐ", "ᲀ", "ΐ", "ﬅ", "ﬆ", "µ", "ͅ", " ", ":", "\n"]
+    + ["devamını oku", "devamini oku", "διαβάστε περισσότερα", "читать далее"]
+)
+
+
+def _recased(text: str, how: int) -> str:
+    return [text, text.upper(), text.lower(), text.title(), text.swapcase()][how]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_PIECES, st.integers(0, 4)), min_size=1, max_size=4), st.text(max_size=3))
+def test_caseless_matches_as_ignorecase_does(pieces, noise) -> None:
+    text = "".join(_recased(piece, how) for piece, how in pieces) + noise
+    lowered = boilerplate.lower_for_matching(text)
+    if lowered is not None:
+        assert len(lowered) == len(text)
+    for pattern in CASELESS.values():
+        reference = re.fullmatch(pattern.pattern, text, re.IGNORECASE)
+        found = pattern.fullmatch(text, lowered)
+        assert (found is None) == (reference is None), (text, pattern.pattern[:40])
+        if found is not None and reference is not None:
+            assert found.span() == reference.span()
+
+
+# IGNORECASE folds "ı" with "i": a pattern's Turkish "devamını oku" matches it written
+# with a plain "i" too, and so must the lower-case pattern
+FOLDED = ["devamını oku", "devamini oku", "Devamini Oku", "διαβάστε περισσότερα"]
+
+
+def test_a_folded_variant_in_a_pattern_matches_its_plain_letter() -> None:
+    assert "devamını oku" in boilerplate._LINE.pattern
+    assert all(is_boilerplate(line) for line in FOLDED)
+
+
+@pytest.mark.parametrize("line", BOILERPLATE + PROSE + FOLDED)
+def test_caseless_matches_as_ignorecase_does_on_the_examples(line: str) -> None:
+    for text in (line, line.upper(), line.title(), line.swapcase()):
+        lowered = boilerplate.lower_for_matching(text)
+        for pattern in CASELESS.values():
+            reference = re.fullmatch(pattern.pattern, text, re.IGNORECASE)
+            assert (pattern.fullmatch(text, lowered) is None) == (reference is None)
