@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 
 from reader.config import Config, FeedConfig
 from reader.models import FeedRecord
@@ -64,6 +64,7 @@ def make_pool(workers: int, context: str = CONTEXT, config: Config | None = None
     """A pool of parse workers; with ``config``, its jobs may be sent without one (see
     :func:`reader.parsejob.parse_job`): each worker gets it once, when it starts."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # ~25 ms: only when there is a pool
 
     ctx = multiprocessing.get_context(context)
     if context == "forkserver":

@@ -4,6 +4,9 @@ with a new pool for the feeds after it."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import reader.refresh
 from reader.cluster import get_embedder
@@ -88,3 +91,14 @@ def test_parse_workers_run_below_the_refresh_s_priority():
         pool.shutdown()
     assert worker == min(own + WORKER_NICENESS, 19)
     assert os.nice(0) == own  # this process keeps its own
+
+
+def test_a_refresh_imports_the_process_pool_only_to_start_one():
+    # ~25 ms of every all-304 pass (multiprocessing's connections, queues, pickling)
+    code = (
+        "import sys, reader.refresh, reader.pool; "
+        "assert 'concurrent.futures.process' not in sys.modules; "
+        "reader.pool.make_pool(1).shutdown(); "
+        "assert 'concurrent.futures.process' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
