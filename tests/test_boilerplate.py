@@ -363,65 +363,86 @@ def test_case_special_is_what_this_python_folds_differently() -> None:
     assert set(boilerplate.CASE_SPECIAL) == _case_special()
 
 
-def _written_in_lower_case(pattern: str) -> list[str]:
-    """The characters of the pattern (literals, set members, range ends and insides) that
-    lower-casing would change, or that the engine folds with another: must be none."""
+def _caseless_problems(pattern: boilerplate.Caseless) -> list[str]:
+    """What could make ``pattern`` match a text's lower case otherwise than IGNORECASE
+    matches the text: a character of the compiled lower-case pattern (literal, set
+    member, range end or inside, however written: "\\u017f" too) that lower-casing
+    changes or that is CASE_SPECIAL; a folded variant inside a range of the original
+    (rewriting a range's end changes the range); and any flag (inline "(?-i:", "(?a)"...).
+    """
     import _sre
     from re import _constants as c
     from re import _parser
 
     found: list[str] = []
-    variants = boilerplate._VARIANTS
 
-    def check(code: int, *, in_range: bool = False) -> None:
-        if _sre.unicode_tolower(code) != code:
-            found.append(chr(code))
-        elif chr(code) in boilerplate.CASE_SPECIAL and (in_range or chr(code) not in variants):
-            found.append(chr(code))  # a variant is written plain for the lower-case pattern
-
-    def walk(items) -> None:
+    def walk(items, check) -> None:
         for op, value in items:
             if op in (c.LITERAL, c.NOT_LITERAL):
-                check(value)
+                check(value, False)
             elif op is c.IN:
                 for member_op, member in value:
                     if member_op is c.LITERAL:
-                        check(member)
+                        check(member, False)
                     elif member_op is c.RANGE:
                         for code in range(member[0], member[1] + 1):
-                            check(code, in_range=True)
+                            check(code, True)
             elif op is c.SUBPATTERN:
-                walk(value[-1])
+                if value[1] or value[2]:
+                    found.append("flags")
+                walk(value[-1], check)
             elif op is c.BRANCH:
                 for branch in value[1]:
-                    walk(branch)
+                    walk(branch, check)
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-                walk(value[2])
+                walk(value[2], check)
             elif op in (c.ASSERT, c.ASSERT_NOT):
-                walk(value[1])
+                walk(value[1], check)
             elif op is c.ATOMIC_GROUP:
-                walk(value)
+                walk(value, check)
             elif op is c.GROUPREF_EXISTS:
-                walk(value[1])
+                walk(value[1], check)
                 if value[2] is not None:
-                    walk(value[2])
+                    walk(value[2], check)
 
-    walk(_parser.parse(pattern))
-    return found
+    def compiled(code: int, _in_range: bool) -> None:
+        if _sre.unicode_tolower(code) != code or chr(code) in boilerplate.CASE_SPECIAL:
+            found.append(chr(code))
+
+    def original(code: int, in_range: bool) -> None:
+        if in_range and chr(code) in boilerplate.CASE_SPECIAL:
+            found.append(chr(code))
+
+    for text, check in ((pattern.lower_case.pattern, compiled), (pattern.pattern, original)):
+        parsed = _parser.parse(text)
+        if parsed.state.flags & ~re.UNICODE:
+            found.append("flags")
+        walk(parsed, check)
+    return sorted(set(found))
 
 
 @pytest.mark.parametrize("name", sorted(CASELESS))
 def test_caseless_patterns_are_written_in_lower_case(name: str) -> None:
-    assert _written_in_lower_case(CASELESS[name].pattern) == []
-    assert not re.search(r"\(\?[a-zA-Z]*i", CASELESS[name].pattern)  # no inline flags
+    assert _caseless_problems(CASELESS[name]) == []
 
 
-def test_the_lower_case_check_finds_upper_case() -> None:
-    assert _written_in_lower_case("read more|[A-Z]x") != []
-    assert _written_in_lower_case("(?:photo|Foto)") == ["F"]
-    assert _written_in_lower_case("[^s]ſ") == []  # a variant letter is written plain
-    assert _written_in_lower_case("[ſ-ſ]") == ["ſ"]  # but not inside a range
-    assert _written_in_lower_case("İ") == ["İ"]
+@pytest.mark.parametrize(
+    ("pattern", "problems"),
+    [
+        ("read more|[A-Z]x", list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+        ("(?:photo|Foto)", ["F"]),
+        ("\\x41", ["A"]),
+        ("[^s]ſ|devamını", []),  # a variant letter is written plain for the lower case
+        ("\\u017fee", ["ſ"]),  # but not when it is an escape
+        ("[ſ-ſ]", ["ſ"]),  # nor inside a range
+        ("İ", ["İ"]),
+        ("(?-i:abc)", ["flags"]),
+        ("(?a:é)", ["flags"]),
+        ("(?a)é", ["flags"]),
+    ],
+)
+def test_the_caseless_check_finds_what_breaks_the_claim(pattern: str, problems: list[str]):
+    assert _caseless_problems(boilerplate.Caseless(pattern)) == problems
 
 
 _PIECES = st.sampled_from(
