@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -188,6 +189,20 @@ _LETTER = re.compile(r"[^\W\d_]")
 #: What _LETTER does not match, the plain space aside: there are few of these in a
 #: sentence, so counting them is cheaper than collecting every letter.
 _NOT_LETTER_NOR_SPACE = re.compile(r"[^\w ]|[\d_]")
+_ASCII_LETTERS = string.ascii_letters.encode()
+
+
+def _letter_count(text: str, spaces: int) -> int:
+    """How many characters of ``text`` _LETTER matches (``spaces``: its plain spaces).
+
+    ASCII text (most sentences) is counted in bytes, where deleting the letters is one C
+    pass: 5x faster than finding every other character with a pattern."""
+    if text.isascii():
+        data = text.encode()
+        return len(data) - len(data.translate(None, _ASCII_LETTERS))
+    return len(text) - spaces - len(_NOT_LETTER_NOR_SPACE.findall(text))
+
+
 _PUNCT_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 _URL = re.compile(
     r"https?://\S+|www\.\S+|(?<![\w.@-])(?:[a-z0-9-]{1,63}\.){1,4}(?:com|org|net|io|fm|tv)\b(?:/\S*)?",
@@ -330,7 +345,7 @@ def _strip_kicker(sentence: str) -> str:
 def _is_content(sentence: str, *, list_item: bool = False) -> bool:
     """A sentence worth showing: prose, not a byline, date, link, code or boilerplate."""
     spaces = sentence.count(" ")
-    letters = len(sentence) - spaces - len(_NOT_LETTER_NOR_SPACE.findall(sentence))
+    letters = _letter_count(sentence, spaces)
     if letters < 0.55 * (len(sentence) - spaces):
         return False  # numbers, code, tables, URLs
     spaceless = _HAS_NO_SPACE.search(sentence) is not None
@@ -380,7 +395,7 @@ def _is_shouting(sentence: str) -> bool:
     "URL" among Japanese, which has no case."""
     text = _URL.sub("", sentence) if _might_have_url(sentence) else sentence
     capitals = sum(map(ne, text, text.lower()))  # map() stops at the shorter, as zip did
-    return capitals > 12 and capitals > 0.5 * len(_LETTER.findall(text))
+    return capitals > 12 and capitals > 0.5 * _letter_count(text, text.count(" "))
 
 
 def _trim(sentence: str, max_chars: int) -> str:

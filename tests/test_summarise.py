@@ -349,3 +349,17 @@ def test_letters_and_long_words_counted_as_before(text: str) -> None:
     letters = len(text) - text.count(" ") - len(_NOT_LETTER_NOR_SPACE.findall(text))
     assert letters == len(_LETTER.findall(text))
     assert _LONG_WORD.findall(text) == [w for w in _WORD.findall(text) if len(w) > 2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=80),
+        st.text(max_size=80),
+        st.text(alphabet="aZ 09_.,-éßИ日\u0301", max_size=40),
+    )
+)
+def test_letters_are_counted_as_the_letter_pattern_finds_them(text: str) -> None:
+    from reader import summarise as s
+
+    assert s._letter_count(text, text.count(" ")) == len(s._LETTER.findall(text))
