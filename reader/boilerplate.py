@@ -650,7 +650,8 @@ _TAIL = re.compile(
     "(?:" + _READ_MORE_RE + _SITE_TAIL + "|" + _alternation(_FIRST_ON) + r")\s*[.!…»›>→)\]]*\s*$",
     re.IGNORECASE,
 )
-_TAIL_HINTS = (
+_TAIL_HINTS = (  # the most frequent first: most lines have none of them
+    "more",
     "read",
     "weiter",
     "lire",
@@ -679,7 +680,6 @@ _TAIL_HINTS = (
     "verscheen",
     "最先",
     "最初に",
-    "more",
     "suite",
 )
 _ENDS_SENTENCE = re.compile(r"[.!?。！？…]\W{0,3}$")
@@ -758,7 +758,10 @@ def strip_tail(line: str) -> str:
     if len(line) < 8:
         return line
     end = line[-420:].casefold()
-    if not any(hint in end for hint in _TAIL_HINTS):
+    for hint in _TAIL_HINTS:  # a loop, not any(): no generator per line (24,845 lines)
+        if hint in end:
+            break
+    else:
         return line
     for end_of_sentence in _TAIL_START.finditer(line, max(0, len(line) - 420)):
         start = end_of_sentence.end()
