@@ -34,11 +34,11 @@ from reader.store import SCORE, SEG, WHEN, Catalog, Store, gc_paused
 #: first screen, ~4,000 articles, is sorted in Python).
 _VECTOR_SORT_FROM = 5000
 _VECTOR_SORTS = ("worth", "importance", "freshness", "newest")
-#: The sorts whose first key a catalog row holds: (its column, and more than how far
-#: below the article's own value the row's rounded one may be)
-_CATALOG_KEYS = {"newest": (WHEN, 0.1), "importance": (SCORE, 1e-4)}
 #: How far below an article's ``when`` its catalog row's (rounded) one may be.
 _WHEN_SLACK = 0.1
+#: The sorts whose first key a catalog row holds: (its column, and more than how far
+#: below the article's own value the row's rounded one may be)
+_CATALOG_KEYS = {"newest": (WHEN, _WHEN_SLACK), "importance": (SCORE, 1e-4)}
 
 
 def _first_key(sort: str):
